@@ -11,7 +11,7 @@ def render(nb_path='nbs/index.ipynb'):
     for c in nb['cells']:
         src = ''.join(c['source']).strip()
         if not src or src.startswith('#| hide') or '#| hide' in src.splitlines()[:3]: continue
-        if c['cell_type'] == 'markdown': out.append(src)
+        if c['cell_type'] == 'markdown': out.append(src.replace('](images/', '](nbs/images/'))  # README sits one level up
         elif c['cell_type'] == 'code':
             lines = [l for l in src.splitlines() if not l.startswith('#|')]
             out.append('```python\n' + '\n'.join(lines) + '\n```')

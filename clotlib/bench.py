@@ -155,7 +155,7 @@ def bench_cmd(what:str, # 'slides', 'ct' or 'loader'
               out:str|None=None # scratch folder (default: temporary)
              ) -> str:
     "`clotlib bench`: run one benchmark, print its JSON on stdout, return a summary line."
-    from clotlib.cli import NothingDone
+    from clotlib.core import NothingDone
     fns = {'ct': bench_ct, 'slides': bench_slides}
     if what not in fns: raise NothingDone(f'the {what} benchmark is not built yet (available: {", ".join(fns)})')
     res = fns[what](out)

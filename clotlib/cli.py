@@ -6,13 +6,10 @@
 from __future__ import annotations
 import sys, time, argparse, importlib, importlib.util
 import clotlib
+from .core import NothingDone   # raised by the library, turned into exit status 1 here
 
 # %% auto #0
-__all__ = ['COMMANDS', 'NothingDone', 'is_built', 'build_parser', 'run', 'main']
-
-# %% ../nbs/80_cli.ipynb #df35da9f
-class NothingDone(Exception):
-    "Raised by a subcommand that did nothing useful; the command line exits non-zero with this message."
+__all__ = ['COMMANDS', 'is_built', 'build_parser', 'run', 'main']
 
 # %% ../nbs/80_cli.ipynb #96edef67
 def _a(*flags, **kw): return (flags, kw)

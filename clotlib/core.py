@@ -9,12 +9,10 @@ from pathlib import Path
 from dataclasses import dataclass, field
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Callable, Iterable
-import numpy as np
-from tqdm import tqdm
 
 # %% auto #0
 __all__ = ['clotlib_home', 'data_path', 'seed_everything', 'atomic_write', 'atomic_path', 'cache_key', 'ItemError', 'MapResult',
-           'parallel_map', 'write_csv', 'safe_name', 'peak_rss_mb', 'small_figure']
+           'parallel_map', 'NothingDone', 'write_csv', 'safe_name', 'peak_rss_mb', 'small_figure']
 
 # %% ../nbs/00_core.ipynb #a2e9bf54
 def clotlib_home() -> Path:
@@ -35,6 +33,7 @@ def seed_everything(seed:int=42, # the seed for python, numpy and torch
                     torch_deterministic:bool=False # also ask torch for deterministic kernels (slower)
                    ) -> int:
     "Seed python, numpy and torch; returns the seed."
+    import numpy as np
     random.seed(seed); np.random.seed(seed)
     os.environ['PYTHONHASHSEED'] = str(seed)
     try: import torch
@@ -125,8 +124,7 @@ def _reason(e:BaseException) -> str:
 
 def _json_default(o):
     "Make numpy scalars and paths JSON-serialisable."
-    if isinstance(o, np.generic): return o.item()
-    if isinstance(o, np.ndarray): return o.tolist()
+    if type(o).__module__ == 'numpy' and hasattr(o, 'tolist'): return o.tolist()   # scalars and arrays
     if isinstance(o, Path): return str(o)
     raise TypeError(f'{type(o).__name__} is not JSON-serialisable')
 
@@ -238,6 +236,7 @@ def parallel_map(f:Callable, # function of one item; must be picklable (module-l
                  progress:bool=True # show a progress bar
                 ) -> MapResult:
     "Map `f` over `items` in parallel; failures become `ItemError`s, finished items are cached."
+    from tqdm import tqdm
     items = list(items)
     res, errors, todo, n_cached = [None]*len(items), [], [], 0
     key, cached = key or cache_key, {}
@@ -276,6 +275,10 @@ def _demo_set(x):
     "A result JSON cannot store (used in the tests)."
     return {x}
 
+# %% ../nbs/00_core.ipynb #f7c9244a
+class NothingDone(Exception):
+    "Raised when a command did nothing useful; the command line prints the message and exits with status 1."
+
 # %% ../nbs/00_core.ipynb #32646daa
 def write_csv(df, # a pandas DataFrame
               path:str|Path, # destination
@@ -304,8 +307,8 @@ def peak_rss_mb() -> float:
     return max(me, kids)/1024
 
 # %% ../nbs/00_core.ipynb #6454ed1d
-def small_figure(figsize=(4, 2.5), # size in inches
-                 dpi:int=60, # resolution
+def small_figure(figsize=(6, 3.5), # size in inches
+                 dpi:int=100, # resolution
                  nrows:int=1, # rows of axes
                  ncols:int=1 # columns of axes
                 ):

@@ -78,8 +78,9 @@ def _splits(out:Path, ctx:dict, seed:int):
     import pandas as pd
     from clotlib.splits import patient_split, split_summary
     from clotlib.core import write_csv
+    from clotlib.reference import ICH_LABELS
     msgs = []
-    for name, index, group, labels in [('ct', ctx['ct_png']/'index.csv', 'PatientID', ['any', 'epidural', 'intraparenchymal', 'intraventricular', 'subarachnoid', 'subdural']),
+    for name, index, group, labels in [('ct', ctx['ct_png']/'index.csv', 'PatientID', ICH_LABELS),
                                        ('slides', ctx['tiles']/'tiles.csv', 'patient_id', 'label')]:
         df = pd.read_csv(index)
         df['split'] = patient_split(df, group=group, labels=labels, seed=seed)
@@ -142,7 +143,7 @@ def demo_cmd(out:str='demo_out', seed:int=0) -> str:
     rows = run_demo(out, seed)
     n = {s: sum(r[1] == s for r in rows) for s in ('done', 'failed', 'not built yet', 'skipped')}
     if n['failed']:
-        from clotlib.cli import NothingDone
+        from clotlib.core import NothingDone
         if not n['done']: raise NothingDone(f"all runnable stages failed; see {Path(out)/'results'/'stages.md'}")
     return (f"{n['done']} stages done, {n['failed']} failed, {n['skipped']} skipped, "
             f"{n['not built yet']} not built yet; report: {Path(out)/'results'/'stages.md'}")

@@ -7,18 +7,12 @@ from __future__ import annotations
 import warnings
 import numpy as np
 import pandas as pd
+from .reference import ICH_LABELS, ICH_SUBTYPES, RSNA_PREVALENCE
 
 # %% auto #0
-__all__ = ['ICH_LABELS', 'RSNA_PREVALENCE', 'SPLIT_NAMES', 'synthetic_ct_labels', 'synthetic_slide_labels', 'label_matrix',
-           'stratified_parts', 'leaking_groups', 'split_summary', 'patient_split', 'assign_folds', 'stratified_subset',
-           'upsample', 'balanced_binary', 'balanced_test_set']
-
-# %% ../nbs/30_splits.ipynb #2a6c059d
-ICH_LABELS = ['any', 'epidural', 'intraparenchymal', 'intraventricular', 'subarachnoid', 'subdural']
-
-# %% ../nbs/30_splits.ipynb #91a9bed7
-RSNA_PREVALENCE = dict(epidural=0.004, intraparenchymal=0.048, intraventricular=0.035,
-                       subarachnoid=0.047, subdural=0.063)
+__all__ = ['SPLIT_NAMES', 'synthetic_ct_labels', 'synthetic_slide_labels', 'label_matrix', 'stratified_parts', 'leaking_groups',
+           'split_summary', 'patient_split', 'assign_folds', 'stratified_subset', 'upsample', 'balanced_binary',
+           'balanced_test_set']
 
 # %% ../nbs/30_splits.ipynb #9e402972
 def synthetic_ct_labels(n_rows:int=3000, # number of slices (rows)
@@ -29,7 +23,8 @@ def synthetic_ct_labels(n_rows:int=3000, # number of slices (rows)
                         prevalence:dict|None=None # slice-level target per subtype (default `RSNA_PREVALENCE`)
                        ) -> pd.DataFrame:
     "An RSNA-like slice table: ID, PatientID, StudyInstanceUID, slice_index and the six `ICH_LABELS`."
-    rng, prev = np.random.default_rng(seed), prevalence or RSNA_PREVALENCE
+    rng = np.random.default_rng(seed)
+    prev = prevalence or {k: RSNA_PREVALENCE[k] for k in ICH_SUBTYPES}
     subs = list(prev)
     w = rng.uniform(0.5, 1.5, n_patients)
     sizes = np.floor(w/w.sum()*n_rows).astype(int)

@@ -3,7 +3,10 @@
 1. `nbdev_export` + `nbdev_clean` must leave nbs/ and clotlib/ unchanged, and README.md must match
    nbs/index.ipynb (otherwise a module was edited by hand, or a notebook was not exported/cleaned).
 2. No notebook may exceed 1 MB.
-3. Every notebook runs under nbdev's own test runner (`test_nb`, default flags: `tst_flags` in
+3. Every notebook goes through nbdev's docs processing (`tools/proc_docs.py`, the step `nbdev_docs`
+   runs before Quarto): a page that cannot be processed, or that lost the figures its section shows,
+   fails the suite.
+4. Every notebook runs under nbdev's own test runner (`test_nb`, default flags: `tst_flags` in
    settings.ini are skipped), two at a time.
 Prints `N passed, N failed` (notebooks) last; exits 1 on any failure, or when no notebook ran."""
 import hashlib, os, subprocess, sys, time
@@ -60,10 +63,17 @@ def run_notebooks(n_workers=2):
     print(f'notebooks took {time.time()-t0:.0f}s')
     return files, ok
 
+def check_docs():
+    sys.path.insert(0, str(ROOT/'tools'))
+    from proc_docs import check_docs as run
+    t0 = time.time(); ok = run(out=ROOT/'_proc')
+    print(f'docs processing took {time.time()-t0:.0f}s')
+    return ok
+
 if __name__ == '__main__':
-    sync, sizes = check_sync(), check_sizes()
+    sync, sizes, docs = check_sync(), check_sizes(), check_docs()
     files, ok = run_notebooks(int(os.environ.get('CLOTLIB_TEST_WORKERS', 2)))
     n_pass, n_fail = sum(ok), len(ok) - sum(ok)
     if not files: print('FAIL no notebook was eligible for testing')
     print(f'{n_pass} passed, {n_fail} failed')
-    sys.exit(0 if (sync and sizes and files and n_fail == 0) else 1)
+    sys.exit(0 if (sync and sizes and docs and files and n_fail == 0) else 1)

@@ -13,11 +13,12 @@ import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from ..core import parallel_map, cache_key
+from ..reference import ICH_LABELS, ICH_SUBTYPES
 
 # %% auto #0
-__all__ = ['Rescale', 'SUBTYPES', 'quiet_uids', 'dicom_from_array', 'DicomError', 'read_dicom', 'stored_pixels',
-           'needs_pxrepr_fix', 'rescale_params', 'fix_pxrepr', 'stored_to_hu', 'read_hu', 'header_window', 'to_size',
-           'dicom_meta', 'dicom_table', 'sort_series', 'read_labels', 'find_dicoms']
+__all__ = ['Rescale', 'quiet_uids', 'dicom_from_array', 'DicomError', 'read_dicom', 'stored_pixels', 'needs_pxrepr_fix',
+           'rescale_params', 'fix_pxrepr', 'stored_to_hu', 'read_hu', 'header_window', 'to_size', 'dicom_meta',
+           'dicom_table', 'sort_series', 'read_labels', 'find_dicoms']
 
 # %% ../../nbs/20_ct.dicom.ipynb #27d69768
 @contextlib.contextmanager
@@ -263,21 +264,18 @@ def sort_series(df:pd.DataFrame # a `dicom_table`
     df['slice_index'] = df.groupby('SeriesInstanceUID', sort=False).cumcount()
     return df
 
-# %% ../../nbs/20_ct.dicom.ipynb #e6285a34
-SUBTYPES = ['epidural', 'intraparenchymal', 'intraventricular', 'subarachnoid', 'subdural', 'any']
-
 # %% ../../nbs/20_ct.dicom.ipynb #e3a62949
 def read_labels(csv:str|Path # Kaggle `stage_2_train.csv` (columns ID, Label)
                ) -> pd.DataFrame:
-    "Long Kaggle labels -> wide: one row per ID, one int column per subtype in `SUBTYPES`."
+    "Long Kaggle labels -> wide: one row per ID, one int column per subtype in `ICH_LABELS`."
     df = pd.read_csv(csv, dtype={'ID': str})
     ids, sub = zip(*(s.rsplit('_', 1) if '_' in s else (s, '') for s in df['ID'])) if len(df) else ((), ())
-    col = pd.Series(sub, dtype=object).map({s: k for k, s in enumerate(SUBTYPES)})
+    col = pd.Series(sub, dtype=object).map({s: k for k, s in enumerate(ICH_LABELS)})
     if col.isna().any(): raise ValueError(f'{csv}: unknown subtypes {sorted(set(np.array(sub, object)[col.isna().to_numpy()]))[:5]}')
     row, uid = pd.factorize(pd.Series(ids, dtype=object), sort=False)       # IDs in order of first appearance
-    w = np.full((len(uid), len(SUBTYPES)), -1, np.int64)                     # -1: no label row
+    w = np.full((len(uid), len(ICH_LABELS)), -1, np.int64)                     # -1: no label row
     np.maximum.at(w, (row, col.to_numpy(np.int64)), df['Label'].to_numpy(np.int64))   # duplicates: the positive wins
-    out = pd.DataFrame(w, columns=SUBTYPES)
+    out = pd.DataFrame(w, columns=ICH_LABELS)
     if (w < 0).any(): out = out.where(out >= 0).astype('Int64')
     out.insert(0, 'ID', np.asarray(uid, object))
     return out

@@ -11,34 +11,27 @@ import numpy as np
 import pandas as pd
 from ..core import small_figure
 from ..core import parallel_map
-from .dicom import SUBTYPES, read_hu
+from .dicom import read_hu
+from ..reference import ICH_LABELS, ICH_SUBTYPES, literature_prevalence
 from .windowing import slice_rgb
 
 # %% auto #0
-__all__ = ['LESIONS', 'ABBREV', 'HU_BANDS', 'HUHist', 'DEFAULT_HU_EDGES', 'label_prevalence', 'literature_prevalence',
-           'compare_prevalence', 'subtypes_per_positive', 'cooccurrence', 'label_combinations', 'slices_per_study',
-           'study_labels', 'sample_files', 'hu_histogram', 'band_fractions', 'plot_prevalence', 'plot_cooccurrence',
-           'plot_slices_per_study', 'plot_hu_histogram', 'subtype_examples', 'plot_examples']
+__all__ = ['ABBREV', 'HU_BANDS', 'HUHist', 'DEFAULT_HU_EDGES', 'label_prevalence', 'compare_prevalence', 'subtypes_per_positive',
+           'cooccurrence', 'label_combinations', 'slices_per_study', 'study_labels', 'sample_files', 'hu_histogram',
+           'band_fractions', 'plot_prevalence', 'plot_cooccurrence', 'plot_slices_per_study', 'plot_hu_histogram',
+           'subtype_examples', 'plot_examples']
 
 # %% ../../nbs/22_ct.eda.ipynb #155c9c11
-LESIONS = [s for s in SUBTYPES if s != 'any']
 ABBREV = dict(epidural='EDH', intraparenchymal='IPH', intraventricular='IVH', subarachnoid='SAH', subdural='SDH', any='any')
 
 # %% ../../nbs/22_ct.eda.ipynb #77ff4008
 def label_prevalence(wide:pd.DataFrame, # one row per image, 0/1 label columns (`read_labels`)
-                     labels:list=SUBTYPES # the label columns to count
+                     labels:list=ICH_LABELS # the label columns to count
                     ) -> pd.DataFrame:
     "Per label: positives `n`, labelled images `total` and `pct`, the % of images that are positive."
     x = wide[list(labels)]
     n, tot = x.sum().astype(int), x.notna().sum().astype(int)
     return pd.DataFrame({'n': n, 'total': tot, 'pct': 100*n/tot.where(tot > 0)}).rename_axis('label')
-
-# %% ../../nbs/22_ct.eda.ipynb #f2759290
-def literature_prevalence() -> pd.DataFrame:
-    "Published % of images positive per label in the RSNA 2019 stage-2 train set (source: literature)."
-    from clotlib.phantoms.ct import RSNA_PREVALENCE
-    pct = pd.Series({s: 100*RSNA_PREVALENCE[s] for s in SUBTYPES}, name='pct')
-    return pct.to_frame().rename_axis('label').assign(source='literature: RSNA 2019 stage-2 train')
 
 # %% ../../nbs/22_ct.eda.ipynb #5309ebc0
 def compare_prevalence(**sources # name=`label_prevalence`-like table (a `pct` column) or a Series of %
@@ -53,7 +46,7 @@ def _any(wide, lesions):
     return wide['any'] if 'any' in wide else wide[list(lesions)].max(axis=1)
 
 def subtypes_per_positive(wide:pd.DataFrame, # wide label table
-                          lesions:list=LESIONS # the subtype columns (without `any`)
+                          lesions:list=ICH_SUBTYPES # the subtype columns (without `any`)
                          ) -> pd.DataFrame:
     "Among images positive for `any`: `n` and `pct` with k = 1, 2, ... subtypes (k = 0 only if it occurs)."
     pos = wide[(_any(wide, lesions) == 1).fillna(False).astype(bool)]
@@ -64,7 +57,7 @@ def subtypes_per_positive(wide:pd.DataFrame, # wide label table
 
 # %% ../../nbs/22_ct.eda.ipynb #e68e0d45
 def cooccurrence(wide:pd.DataFrame, # wide label table
-                 lesions:list=LESIONS, # the subtype columns
+                 lesions:list=ICH_SUBTYPES, # the subtype columns
                  norm:str|None='row' # 'row', 'positives', 'images' or None (counts)
                 ) -> pd.DataFrame:
     "Subtype × subtype co-occurrence: counts, or % by row subtype / of positives / of images."
@@ -79,7 +72,7 @@ def cooccurrence(wide:pd.DataFrame, # wide label table
 
 # %% ../../nbs/22_ct.eda.ipynb #f1fd04db
 def label_combinations(wide:pd.DataFrame, # wide label table
-                       lesions:list=LESIONS, # the subtype columns
+                       lesions:list=ICH_SUBTYPES, # the subtype columns
                        top:int|None=10 # keep the `top` most frequent (None: all)
                       ) -> pd.DataFrame:
     "Most frequent subtype combinations among positive images: `n` and `pct` of the positives."
@@ -102,7 +95,7 @@ def slices_per_study(meta:pd.DataFrame, # one row per slice (`dicom_table`), wit
 # %% ../../nbs/22_ct.eda.ipynb #b0e46ac5
 def study_labels(df:pd.DataFrame, # image labels joined with metadata (an `ID` row per slice)
                  by:str='StudyInstanceUID', # group column
-                 labels:list=SUBTYPES # label columns
+                 labels:list=ICH_LABELS # label columns
                 ) -> pd.DataFrame:
     "One row per study: a label is 1 when any slice of the study has it."
     return df.groupby(by, sort=True)[list(labels)].max().reset_index()
@@ -231,7 +224,7 @@ def plot_hu_histogram(h:HUHist, # from `hu_histogram`
 # %% ../../nbs/22_ct.eda.ipynb #1a73bbfd
 def subtype_examples(df:pd.DataFrame, # labelled metadata: `path` plus the label columns
                      k:int=2, # examples per subtype
-                     lesions:list=LESIONS, # subtypes to show
+                     lesions:list=ICH_SUBTYPES, # subtypes to show
                      negatives:bool=True, # add a row of `any` = 0 slices
                      seed:int=0 # random order among equally pure candidates
                     ) -> pd.DataFrame:

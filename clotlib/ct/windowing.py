@@ -13,7 +13,8 @@ import pandas as pd
 from pydicom.dataset import Dataset
 from ..core import parallel_map, cache_key, safe_name, atomic_write, write_csv
 from .dicom import read_dicom, stored_pixels, rescale_params, stored_to_hu, Rescale, to_size
-from .dicom import dicom_table, sort_series, find_dicoms, read_labels, SUBTYPES
+from .dicom import dicom_table, sort_series, find_dicoms, read_labels
+from ..reference import ICH_LABELS
 
 # %% auto #0
 __all__ = ['Window', 'ct_windows', 'PNG_LEVEL', 'get_window', 'parse_windows', 'window_hu', 'window_hu_minmax', 'hu_table',
@@ -263,7 +264,7 @@ def window_cmd(src, # folder of DICOMs, or a Kaggle folder with stage_2_train.cs
                scheduler=None # Dask scheduler address: run there instead
               ) -> str:
     "DICOM -> 3-channel PNG: DST/<ID>.png, DST/index.csv, DST/skipped.csv; returns a summary line."
-    from clotlib.cli import NothingDone
+    from clotlib.core import NothingDone
     t0 = time.time()
     wins = parse_windows(windows)
     if not neighbours and len(wins) != 3: raise ValueError(f'three windows needed for 3 channels, got {len(wins)}: {windows}')
@@ -292,8 +293,8 @@ def window_cmd(src, # folder of DICOMs, or a Kaggle folder with stage_2_train.cs
         index = index[~dup]
     if csv is not None:
         index = index.merge(read_labels(csv), on='ID', how='left')
-        for s in SUBTYPES: index[s] = index[s].astype('Int64')
-    cols = ['ID', 'path', 'PatientID', 'StudyInstanceUID', 'SeriesInstanceUID', 'z'] + (SUBTYPES if csv is not None else [])
+        for s in ICH_LABELS: index[s] = index[s].astype('Int64')
+    cols = ['ID', 'path', 'PatientID', 'StudyInstanceUID', 'SeriesInstanceUID', 'z'] + (ICH_LABELS if csv is not None else [])
     index = index[cols + ['src', 'rows', 'cols', 'pxrepr_fixed']]
     index = index.sort_values(['StudyInstanceUID', 'SeriesInstanceUID', 'z', 'ID'], kind='stable')
     skipped = pd.concat([s for s in skipped if len(s)] or [pd.DataFrame(columns=['path', 'reason'])], ignore_index=True)

@@ -8,20 +8,16 @@ import io, json, math
 from pathlib import Path
 import numpy as np
 from ..core import parallel_map, atomic_write, write_csv
+from ..reference import ICH_LABELS, ICH_SUBTYPES, RSNA_PREVALENCE
 
 # %% auto #0
-__all__ = ['SUBTYPES', 'LESIONS', 'ODD_SIZES', 'RSNA_PREVALENCE', 'PROFILES', 'phantom_slices', 'phantom_study', 'plan_ct',
-           'phantom_dicom', 'kaggle_labels', 'make_phantom_ct', 'study_truth', 'phantoms_ct_cmd']
+__all__ = ['ODD_SIZES', 'PROFILES', 'phantom_slices', 'phantom_study', 'plan_ct', 'phantom_dicom', 'kaggle_labels',
+           'make_phantom_ct', 'study_truth', 'phantoms_ct_cmd']
 
 # %% ../../nbs/02_phantoms.ct.ipynb #c26ad89e
-from ..ct.dicom import SUBTYPES as _KAGGLE_SUBTYPES
-SUBTYPES = tuple(_KAGGLE_SUBTYPES)     # the Kaggle label names and order, defined once in `clotlib.ct.dicom`
-LESIONS = SUBTYPES[:-1]
 # (rows, columns) of the non-512 slices in the real RSNA train set
 ODD_SIZES = ((638, 490), (436, 436), (408, 374), (464, 464), (462, 462), (430, 404), (666, 512), (768, 768))
-# RSNA stage-2 train, fraction of slices positive per label
-RSNA_PREVALENCE = dict(epidural=0.0042, intraparenchymal=0.048, intraventricular=0.035,
-                       subarachnoid=0.047, subdural=0.063, any=0.143)
+
 
 # %% ../../nbs/02_phantoms.ct.ipynb #62f931e7
 def _width(t):
@@ -122,7 +118,7 @@ def _headrest(g, a):
 def _lesions(seed:int, subtypes, slices:int, a:dict) -> dict:
     "Per-subtype lesion parameters; each lesion is centred on a slice so that slice shows it fully."
     out, sides = {}, {}
-    for k, s in enumerate(LESIONS):
+    for k, s in enumerate(ICH_SUBTYPES):
         if s not in subtypes: continue
         r = np.random.default_rng([seed, 1, k])
         if s == 'intraventricular':
@@ -213,7 +209,7 @@ def _exclusive(m:dict, min_px:int) -> dict:
 # %% ../../nbs/02_phantoms.ct.ipynb #b647946c
 def phantom_slices(seed:int, # study seed: the same seed gives the same study
                    slices:int=24, # number of axial slices, skull base to vertex
-                   subtypes=None, # lesions to place: subset of `LESIONS`; None = all five
+                   subtypes=None, # lesions to place: subset of `ICH_SUBTYPES`; None = all five
                    size:tuple=(512, 512), # (rows, columns)
                    spacing:float=0.48828125, # pixel spacing in mm
                    hu_min:int=-1024, # lowest HU stored (the -1000 floor of the pxrepr quirk)
@@ -221,9 +217,9 @@ def phantom_slices(seed:int, # study seed: the same seed gives the same study
                   ):
     "Yield `(hu, masks, regions)` for each slice of a phantom study."
     from scipy import ndimage
-    subtypes = LESIONS if subtypes is None else tuple(subtypes)
-    bad = set(subtypes) - set(LESIONS)
-    if bad: raise ValueError(f'unknown subtypes {sorted(bad)}; use names from {LESIONS}')
+    subtypes = ICH_SUBTYPES if subtypes is None else tuple(subtypes)
+    bad = set(subtypes) - set(ICH_SUBTYPES)
+    if bad: raise ValueError(f'unknown subtypes {sorted(bad)}; use names from {ICH_SUBTYPES}')
     rows, cols = size
     a = _anatomy(seed); g = _grid(rows, cols, spacing, a)
     L = _lesions(seed, subtypes, slices, a)
@@ -274,7 +270,7 @@ def phantom_slices(seed:int, # study seed: the same seed gives the same study
             hu[mk] = np.clip(L[s]['hu'] + rng.normal(0, 4, n), 52, 88)
         if fov_pad: hu[np.hypot(g['xi'], g['yi']) > min(rows, cols)/2*spacing] = -3024
         hu = np.clip(np.rint(hu), -3024 if fov_pad else hu_min, 3071).astype(np.int16)
-        masks = {s: masks.get(s, np.zeros((rows, cols), bool)) for s in LESIONS}
+        masks = {s: masks.get(s, np.zeros((rows, cols), bool)) for s in ICH_SUBTYPES}
         regions = dict(skull=bone, brain=brain, ventricles=vent, inner_skull=brain & (di < 1.0))
         yield hu, masks, regions
 
@@ -286,10 +282,10 @@ def phantom_study(seed:int, # study seed
                   **kwargs # `size`, `spacing`, `hu_min`, `fov_pad`: see `phantom_slices`
                  ):
     "True HU volume (int16 `[z, y, x]`) and lesion masks (subtype -> bool `[z, y, x]`) of a phantom study."
-    hus, masks, regs = [], {s: [] for s in LESIONS}, {}
+    hus, masks, regs = [], {s: [] for s in ICH_SUBTYPES}, {}
     for hu, m, r in phantom_slices(seed, slices, subtypes, **kwargs):
         hus.append(hu)
-        for s in LESIONS: masks[s].append(m[s])
+        for s in ICH_SUBTYPES: masks[s].append(m[s])
         if regions:
             for k, v in r.items(): regs.setdefault(k, []).append(v)
     out = (np.stack(hus), {s: np.stack(v) for s, v in masks.items()})
@@ -338,8 +334,8 @@ def plan_ct(studies:int=10, # number of studies
     pos = set(r.permutation(studies)[:n_pos].tolist())
     subs = {i: [] for i in range(studies)}
     for i in sorted(pos):
-        subs[i] = [s for s in LESIONS if r.random() < _P_SUBTYPE[s]] or [str(r.choice(LESIONS[1:]))]
-    for s in r.permutation(list(LESIONS)).tolist():       # every subtype at least once
+        subs[i] = [s for s in ICH_SUBTYPES if r.random() < _P_SUBTYPE[s]] or [str(r.choice(ICH_SUBTYPES[1:]))]
+    for s in r.permutation(list(ICH_SUBTYPES)).tolist():       # every subtype at least once
         if not any(s in v for v in subs.values()):
             i = min(sorted(pos), key=lambda j: (len(subs[j]), r.random())); subs[i].append(s)
     quirk = {i: '' for i in range(studies)}
@@ -367,7 +363,7 @@ def plan_ct(studies:int=10, # number of studies
             profile=prof, quirk=quirk[i], intercept=str(r.choice(['0', '0', '1'])) if quirk[i] == 'pxrepr' else '-1024',
             window=[wc, ww], tilt=tilt, y0=float(r.uniform(-150, 40)), z0=float(r.uniform(-60, 110)),
             truncated=int(r.integers(1, slices - 1)) if i == trunc_study else -1,
-            phantom=dict(seed=sseed, slices=slices, subtypes=sorted(subs[i], key=LESIONS.index), size=[rows, cols],
+            phantom=dict(seed=sseed, slices=slices, subtypes=sorted(subs[i], key=ICH_SUBTYPES.index), size=[rows, cols],
                          spacing=spacing, hu_min=-1000 if quirk[i] == 'pxrepr' else -1024,
                          fov_pad=P['fov_pad'] and quirk[i] != 'pxrepr')))
     return specs
@@ -454,15 +450,15 @@ def _write_study(job) -> list:
         if with_masks:
             from PIL import Image
             lab = np.zeros(hu.shape, np.uint8)
-            for k, s in enumerate(LESIONS): lab[m[s]] |= np.uint8(1 << k)
+            for k, s in enumerate(ICH_SUBTYPES): lab[m[s]] |= np.uint8(1 << k)
             b = io.BytesIO(); Image.fromarray(lab).save(b, format='PNG')
             with atomic_write(dest/'masks'/f'{sop}.png') as o: o.write(b.getvalue())
-        area = {s: int(m[s].sum()) for s in LESIONS}
-        lab = {s: int(area[s] > 0) for s in LESIONS}
+        area = {s: int(m[s].sum()) for s in ICH_SUBTYPES}
+        lab = {s: int(area[s] > 0) for s in ICH_SUBTYPES}
         lab['any'] = max(lab.values())
         rows.append(dict(ID=sop, PatientID=spec['PatientID'], StudyInstanceUID=spec['StudyInstanceUID'],
                          SeriesInstanceUID=spec['SeriesInstanceUID'], slice_index=i, z=float(_geometry(spec, i)[0][2]),
-                         **lab, **{f'area_{s}': area[s] for s in LESIONS}, quirk=quirk, profile=spec['profile'],
+                         **lab, **{f'area_{s}': area[s] for s in ICH_SUBTYPES}, quirk=quirk, profile=spec['profile'],
                          rows=int(hu.shape[0]), cols=int(hu.shape[1])))
     return rows
 
@@ -471,12 +467,12 @@ def kaggle_labels(truth, # the truth table (one row per image)
                   seed:int=0, # shuffles the images and picks the duplicated ones
                   dup_rate:float=0.01 # share of images whose six rows appear twice (at least one)
                  ):
-    "The truth as Kaggle's long `ID,Label` table: six rows per image in `SUBTYPES` order, a few duplicated."
+    "The truth as Kaggle's long `ID,Label` table: six rows per image in `ICH_LABELS` order, a few duplicated."
     import pandas as pd
     r = np.random.default_rng([seed, 12])
     ids = truth.ID.to_numpy()[r.permutation(len(truth))]
-    lab = truth.set_index('ID')[list(SUBTYPES)]
-    blocks = [[(f'{i}_{s}', int(lab.at[i, s])) for s in SUBTYPES] for i in ids]
+    lab = truth.set_index('ID')[list(ICH_LABELS)]
+    blocks = [[(f'{i}_{s}', int(lab.at[i, s])) for s in ICH_LABELS] for i in ids]
     n_dup = max(1, round(dup_rate*len(ids)))
     for j in sorted(r.choice(len(ids), n_dup, replace=False).tolist(), reverse=True):
         blocks.insert(int(r.integers(j + 1, len(blocks) + 1)), list(blocks[j]))
@@ -534,7 +530,7 @@ def phantoms_ct_cmd(dir, # output folder
                     workers=None # local processes
                    ) -> str:
     "CLI work function for `clotlib phantoms ct`: write the dataset, return a one-line summary."
-    from clotlib.cli import NothingDone
+    from clotlib.core import NothingDone
     if studies < 1: raise NothingDone(f'nothing to do: --studies is {studies}')
     t = make_phantom_ct(dir, studies=studies, seed=seed, slices=slices, workers=workers)
     q = t.quirk.value_counts()

@@ -468,7 +468,7 @@ def phantoms_slides_cmd(dir, n=12, seed=0, size=3000, pyramidal=False, workers=N
     df = make_phantom_slides(dir, n=n, seed=seed, size=size, pyramidal=pyramidal, workers=workers)
     errs = df.attrs.get('errors', [])
     if not len(df):
-        from clotlib.cli import NothingDone
+        from clotlib.core import NothingDone
         raise NothingDone(f'no slide written in {dir}: ' + '; '.join(f'{e.item}: {e.reason}' for e in errs[:3]))
     k = df.label.value_counts()
     s = f"{len(df)} slides ({k.get('CE', 0)} CE, {k.get('LAA', 0)} LAA) in {dir}"

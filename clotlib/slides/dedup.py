@@ -369,7 +369,7 @@ def dedup_cmd(src:str|Path, # a Kaggle folder with train.csv, or a folder of sli
     write_csv(pd.concat([listed, res.skipped()], ignore_index=True)[['path', 'reason']], dst/'skipped.csv')
     n_skip = len(listed) + len(res.errors)
     if not ok:
-        from clotlib.cli import NothingDone
+        from clotlib.core import NothingDone
         raise NothingDone(f'no slide de-duplicated out of {len(df)} in {src}; see {dst/"skipped.csv"}')
     n_clu = rows.groupby('image_id').cluster.nunique().sum()
     return (f'{len(ok)} slide{"s"*(len(ok) != 1)}: {len(rows)} fragments in {n_clu} clusters, {len(rows)-int(rows.kept.sum())} duplicates '

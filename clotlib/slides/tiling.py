@@ -277,6 +277,6 @@ def tile_cmd(src, # a folder of slides, or a Kaggle folder with train.csv (+ tra
     n_ok = len(res.ok)
     msg = (f'{len(rows)} tiles from {n_ok} slides ({res.n_cached} cached), {len(skipped)} skipped -> {dst/"tiles.csv"}')
     if not rows:
-        from clotlib.cli import NothingDone
+        from clotlib.core import NothingDone
         raise NothingDone(f'no tiles written; {len(skipped)} skipped, see {dst/"skipped.csv"}')
     return msg

@@ -7,67 +7,11 @@ from __future__ import annotations
 import warnings
 import numpy as np
 import pandas as pd
-from .reference import ICH_LABELS, ICH_SUBTYPES, RSNA_PREVALENCE
+from .reference import CLOT_CLASSES, WRITEUP_A_CONFUSION
 
 # %% auto #0
-__all__ = ['SPLIT_NAMES', 'synthetic_ct_labels', 'synthetic_slide_labels', 'label_matrix', 'stratified_parts', 'leaking_groups',
-           'split_summary', 'patient_split', 'assign_folds', 'stratified_subset', 'upsample', 'balanced_binary',
-           'balanced_test_set']
-
-# %% ../nbs/30_splits.ipynb #9e402972
-def synthetic_ct_labels(n_rows:int=3000, # number of slices (rows)
-                        n_patients:int=150, # number of patients, one study each
-                        seed:int=0, # random seed
-                        p_patient:float=0.4, # fraction of patients with a bleed
-                        p_slice:float=0.75, # chance a subtype shows on a slice of the bleeding run
-                        prevalence:dict|None=None # slice-level target per subtype (default `RSNA_PREVALENCE`)
-                       ) -> pd.DataFrame:
-    "An RSNA-like slice table: ID, PatientID, StudyInstanceUID, slice_index and the six `ICH_LABELS`."
-    rng = np.random.default_rng(seed)
-    prev = prevalence or {k: RSNA_PREVALENCE[k] for k in ICH_SUBTYPES}
-    subs = list(prev)
-    w = rng.uniform(0.5, 1.5, n_patients)
-    sizes = np.floor(w/w.sum()*n_rows).astype(int)
-    sizes[rng.choice(n_patients, n_rows - sizes.sum(), replace=False)] += 1
-    pat = np.repeat(np.arange(n_patients), sizes)
-    sl = np.arange(n_rows) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    run_frac = rng.uniform(0.2, 0.5, n_patients)   # mean 0.35: any ~ p_patient*0.35
-    q = np.array([min(1., prev[k]/(p_patient*0.35*p_slice)) for k in subs])
-    bleeds = rng.random(n_patients) < p_patient
-    present = (rng.random((n_patients, len(subs))) < q) & bleeds[:, None]
-    for j in np.flatnonzero(~present.any(0)): present[rng.choice(np.flatnonzero(bleeds)), j] = True
-    empty = bleeds & ~present.any(1)
-    present[empty, rng.integers(len(subs), size=empty.sum())] = True
-    L = np.maximum(1, np.round(run_frac*sizes)).astype(int)
-    start = (rng.random(n_patients)*(sizes - L + 1)).astype(int)
-    in_run = bleeds[pat] & (sl >= start[pat]) & (sl < start[pat] + L[pat])
-    y = in_run[:, None] & present[pat] & (rng.random((n_rows, len(subs))) < p_slice)
-    none = np.flatnonzero(in_run & ~y.any(1))
-    y[none, (rng.random((len(none), len(subs))) * present[pat[none]]).argmax(1)] = True
-    pids = np.array([f'ID_{h:08x}' for h in rng.choice(16**8, n_patients, replace=False)])
-    studies = np.array([f'ID_{h:010x}' for h in rng.choice(16**10, n_patients, replace=False)])
-    df = pd.DataFrame({'ID': [f'ID_{h:09x}' for h in rng.choice(16**9, n_rows, replace=False)],
-                       'PatientID': pids[pat], 'StudyInstanceUID': studies[pat], 'slice_index': sl,
-                       'any': y.any(1).astype(int)})
-    for j, k in enumerate(subs): df[k] = y[:, j].astype(int)
-    return df
-
-# %% ../nbs/30_splits.ipynb #86431a78
-def synthetic_slide_labels(n_patients:int=300, # number of patients
-                           seed:int=0, # random seed
-                           p_laa:float=0.27, # fraction of LAA patients
-                           n_centers:int=11 # number of centres
-                          ) -> pd.DataFrame:
-    "A STRIP-AI-like slide table: image_id, center_id, patient_id, image_num, label (CE/LAA)."
-    rng = np.random.default_rng(seed)
-    n = rng.choice([1, 2, 3, 4, 5], n_patients, p=[0.86, 0.10, 0.02, 0.01, 0.01])
-    pids = np.array([f'{h:06x}' for h in rng.choice(16**6, n_patients, replace=False)])
-    lab = np.where(rng.random(n_patients) < p_laa, 'LAA', 'CE')
-    ctr = rng.integers(1, n_centers + 1, n_patients)
-    pat = np.repeat(np.arange(n_patients), n)
-    num = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    return pd.DataFrame({'image_id': [f'{p}_{k}' for p, k in zip(pids[pat], num)], 'center_id': ctr[pat],
-                         'patient_id': pids[pat], 'image_num': num, 'label': lab[pat]})
+__all__ = ['SPLIT_NAMES', 'label_matrix', 'stratified_parts', 'leaking_groups', 'split_summary', 'patient_split', 'assign_folds',
+           'stratified_subset', 'upsample', 'balanced_binary', 'balanced_test_set']
 
 # %% ../nbs/30_splits.ipynb #73bdccb6
 def _check_cols(df, cols):
@@ -265,15 +209,20 @@ def balanced_binary(df:pd.DataFrame, # the table (usually the training part)
     return df.iloc[idx[o]].assign(**{target: y[o]})
 
 # %% ../nbs/30_splits.ipynb #a0e5ba07
+def _writeup_a_test_counts() -> dict:
+    "Class mix of write-up (a)'s test slides (14 CE, 6 LAA): the column sums of its confusion matrix in `clotlib.reference`."
+    cm = next(iter(WRITEUP_A_CONFUSION.values()))
+    return {c: sum(r[j] for r in cm) for j, c in enumerate(CLOT_CLASSES)}
+
 def balanced_test_set(df:pd.DataFrame, # slide (or tile) table
-                      counts:dict|None=None, # units wanted per class; default {'CE': 14, 'LAA': 6}
+                      counts:dict|None=None, # units wanted per class; default write-up (a)'s 14 CE, 6 LAA
                       label:str='label', # class column
                       group:str='patient_id', # patient column: whole patients are taken
                       unit:str|None=None, # count distinct values of this column (e.g. 'image_id' for tiles); None: rows
                       seed:int=0 # random seed
                      ) -> pd.Series:
     "A `split` Series: whole patients making exactly `counts` units per class are 'test', the rest 'train'."
-    counts = {'CE': 14, 'LAA': 6} if counts is None else counts
+    counts = _writeup_a_test_counts() if counts is None else counts
     if any(int(v) != v or v < 0 for v in counts.values()): raise ValueError(f"counts must be integers >= 0, got {counts}")
     _check_cols(df, [label, group] + ([unit] if unit else []))
     missing = [c for c in counts if c not in set(df[label])]

@@ -154,48 +154,45 @@ def band_fractions(h:HUHist, # from `hu_histogram`
 
 # %% ../../nbs/22_ct.eda.ipynb #ee5a1d40
 def plot_prevalence(cmp:pd.DataFrame, # `compare_prevalence` table (one column per source) or a `label_prevalence` table
-                    figsize=(4, 2.5), # figure size in inches
-                    dpi=60 # figure resolution
+                    **fig_kw # options of `clotlib.core.small_figure` (figsize, dpi)
                    ):
     "Horizontal bars of % positive per label, one colour per source."
     import seaborn as sns
     if 'pct' in cmp and 'n' in cmp: cmp = cmp[['pct']].rename(columns={'pct': 'this set'})
     d = cmp.rename_axis('label').reset_index().melt(id_vars='label', var_name='source', value_name='pct')
-    fig, ax = small_figure(figsize, dpi)
+    fig, ax = small_figure(**fig_kw)
     sns.barplot(d, y='label', x='pct', hue='source', ax=ax, orient='h', errorbar=None)
     ax.set_xlabel('% of images positive'); ax.set_ylabel('')
-    ax.legend(fontsize=6, frameon=False); ax.tick_params(labelsize=7)
+    ax.legend(frameon=False)
     fig.tight_layout()
     return fig
 
 # %% ../../nbs/22_ct.eda.ipynb #e6aa80df
 def plot_cooccurrence(m:pd.DataFrame, # `cooccurrence` table
-                      figsize=(4, 2.5), # figure size in inches
-                      dpi=60, # figure resolution
-                      fmt:str='.0f' # annotation format
+                      fmt:str='.0f', # annotation format
+                      **fig_kw # options of `clotlib.core.small_figure` (figsize, dpi)
                      ):
     "Heatmap of a subtype × subtype co-occurrence table, annotated."
     import seaborn as sns
-    fig, ax = small_figure(figsize, dpi)
+    fig, ax = small_figure(**fig_kw)
     sns.heatmap(m.rename(index=ABBREV, columns=ABBREV), annot=True, fmt=fmt, cmap='rocket_r', cbar=False, ax=ax,
-                annot_kws={'fontsize': 6}, vmin=0)
-    ax.tick_params(labelsize=6)
+                annot_kws={'fontsize': 9}, vmin=0)
+    ax.tick_params(rotation=0); ax.set_xlabel('also present'); ax.set_ylabel('images with')
     fig.tight_layout()
     return fig
 
 # %% ../../nbs/22_ct.eda.ipynb #801822b1
 def plot_slices_per_study(counts:pd.Series, # from `slices_per_study`
-                          figsize=(4, 2.5), # figure size in inches
-                          dpi=60 # figure resolution
+                          **fig_kw # options of `clotlib.core.small_figure` (figsize, dpi)
                          ):
     "Histogram of the number of slices per study."
     import seaborn as sns
-    fig, ax = small_figure(figsize, dpi)
+    fig, ax = small_figure(**fig_kw)
     from matplotlib.ticker import MaxNLocator
     sns.histplot(counts.to_numpy(), discrete=True, ax=ax)
     if len(counts): ax.set_xlim(min(counts.min() - 1, counts.max() - 5), max(counts.max() + 1, counts.min() + 5))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True)); ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel('slices per study'); ax.set_ylabel('studies'); ax.tick_params(labelsize=7)
+    ax.set_xlabel('slices per study'); ax.set_ylabel('studies')
     fig.tight_layout()
     return fig
 
@@ -204,12 +201,11 @@ def plot_hu_histogram(h:HUHist, # from `hu_histogram`
                       bands:pd.DataFrame=HU_BANDS, # bands to colour
                       xlim:tuple=(-1100, 1600), # HU range shown
                       log:bool=True, # log-scaled counts
-                      figsize=(4, 2.5), # figure size in inches
-                      dpi=60 # figure resolution
+                      **fig_kw # options of `clotlib.core.small_figure` (figsize, dpi)
                      ):
     "HU histogram with the bins coloured by tissue band."
     import seaborn as sns
-    fig, ax = small_figure(figsize, dpi)
+    fig, ax = small_figure(**fig_kw)
     left, w = h.edges[:-1], np.diff(h.edges)
     pal = sns.color_palette('tab10', len(bands))
     for (name, lo, hi), col in zip(bands[['band', 'lo', 'hi']].itertuples(index=False), pal):
@@ -217,7 +213,7 @@ def plot_hu_histogram(h:HUHist, # from `hu_histogram`
         if k.any(): ax.bar(left[k], h.counts[k], width=w[k], align='edge', color=col, label=name, linewidth=0)
     ax.set_xlim(*xlim); ax.set_xlabel('HU'); ax.set_ylabel('pixels')
     if log: ax.set_yscale('log')
-    ax.legend(fontsize=5, frameon=False, ncol=2); ax.tick_params(labelsize=7)
+    ax.legend(fontsize=8, frameon=False, ncol=2)
     fig.tight_layout()
     return fig
 
@@ -243,22 +239,24 @@ def subtype_examples(df:pd.DataFrame, # labelled metadata: `path` plus the label
 # %% ../../nbs/22_ct.eda.ipynb #dbda22e6
 def plot_examples(ex:pd.DataFrame, # from `subtype_examples`
                   windows='brain,subdural,bone', # three windows, one per channel
-                  size:int=96, # px per panel
-                  panel:float=0.9, # inches per panel
-                  dpi=60 # figure resolution
+                  size:int=100, # px per panel
+                  panel:float=1.0, # inches per panel
+                  **fig_kw # options of `clotlib.core.small_figure` (dpi; figsize replaces `panel`)
                  ):
-    "A tiny montage: one row per subtype, its examples through three windows; unreadable files are marked."
+    "A small montage: one column per subtype, its examples through three windows below; unreadable files are marked."
     groups = list(dict.fromkeys(ex.subtype))
     k = max([int((ex.subtype == g).sum()) for g in groups] + [1])
-    fig, axs = small_figure((panel*k + 0.9, panel*max(len(groups), 1)), dpi, max(len(groups), 1), k)
-    for r, g in enumerate(groups):
+    n = max(len(groups), 1)
+    fig, axs = small_figure(**{'figsize': (panel*n, panel*k + 0.3), **fig_kw}, nrows=k, ncols=n)
+    axs = np.asarray(axs).reshape(k, n)
+    for c, g in enumerate(groups):
         paths = ex.path[ex.subtype == g].tolist()
-        for c in range(k):
+        for r in range(k):
             ax = axs[r, c]; ax.set_xticks([]); ax.set_yticks([])
             for sp in ax.spines.values(): sp.set_visible(False)
-            if c >= len(paths): continue
-            try: ax.imshow(slice_rgb(paths[c], windows, size=size))
-            except Exception: ax.text(0.5, 0.5, 'unreadable', ha='center', va='center', fontsize=6)
-        axs[r, 0].set_ylabel(ABBREV.get(g, g), fontsize=7)
-    fig.subplots_adjust(left=0.9/(panel*k + 0.9), right=1, top=1, bottom=0, wspace=0.02, hspace=0.02)
+            if r >= len(paths): continue
+            try: ax.imshow(slice_rgb(paths[r], windows, size=size))
+            except Exception: ax.text(0.5, 0.5, 'unreadable', ha='center', va='center', fontsize=8)
+        axs[0, c].set_title(ABBREV.get(g, g), fontsize=10)
+    fig.subplots_adjust(left=0, right=1, bottom=0, top=1 - 0.3/(panel*k + 0.3), wspace=0.03, hspace=0.03)
     return fig

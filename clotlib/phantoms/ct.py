@@ -12,7 +12,7 @@ from ..reference import ICH_LABELS, ICH_SUBTYPES, RSNA_PREVALENCE
 
 # %% auto #0
 __all__ = ['ODD_SIZES', 'PROFILES', 'phantom_slices', 'phantom_study', 'plan_ct', 'phantom_dicom', 'kaggle_labels',
-           'make_phantom_ct', 'study_truth', 'phantoms_ct_cmd']
+           'make_phantom_ct', 'study_truth', 'phantoms_ct_cmd', 'synthetic_ct_labels']
 
 # %% ../../nbs/02_phantoms.ct.ipynb #c26ad89e
 # (rows, columns) of the non-512 slices in the real RSNA train set
@@ -527,12 +527,52 @@ def phantoms_ct_cmd(dir, # output folder
                     studies=10, # number of studies
                     seed=0, # random seed
                     slices=24, # axial slices per study
-                    workers=None # local processes
+                    workers=None, # local processes
+                    progress:bool=True # show a progress bar
                    ) -> str:
     "CLI work function for `clotlib phantoms ct`: write the dataset, return a one-line summary."
     from clotlib.core import NothingDone
     if studies < 1: raise NothingDone(f'nothing to do: --studies is {studies}')
-    t = make_phantom_ct(dir, studies=studies, seed=seed, slices=slices, workers=workers)
+    t = make_phantom_ct(dir, studies=studies, seed=seed, slices=slices, workers=workers, progress=progress)
     q = t.quirk.value_counts()
     qs = ', '.join(f'{n} {k}' for k, n in q.items() if k)
     return f'{len(t)} slices in {studies} studies ({int(t["any"].sum())} positive; quirks: {qs}) in {dir}'
+
+# %% ../../nbs/02_phantoms.ct.ipynb #67ef7766
+def synthetic_ct_labels(n_rows:int=3000, # number of slices (rows)
+                        n_patients:int=150, # number of patients, one study each
+                        seed:int=0, # random seed
+                        p_patient:float=0.4, # fraction of patients with a bleed
+                        p_slice:float=0.75, # chance a subtype shows on a slice of the bleeding run
+                        prevalence:dict|None=None # slice-level target per subtype (default `RSNA_PREVALENCE`)
+                       ):
+    "An RSNA-like slice label table: ID, PatientID, StudyInstanceUID, slice_index and the six `ICH_LABELS`."
+    import pandas as pd
+    rng = np.random.default_rng(seed)
+    prev = prevalence or {k: RSNA_PREVALENCE[k] for k in ICH_SUBTYPES}
+    subs = list(prev)
+    w = rng.uniform(0.5, 1.5, n_patients)
+    sizes = np.floor(w/w.sum()*n_rows).astype(int)
+    sizes[rng.choice(n_patients, n_rows - sizes.sum(), replace=False)] += 1
+    pat = np.repeat(np.arange(n_patients), sizes)
+    sl = np.arange(n_rows) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    run_frac = rng.uniform(0.2, 0.5, n_patients)   # mean 0.35: any ~ p_patient*0.35
+    q = np.array([min(1., prev[k]/(p_patient*0.35*p_slice)) for k in subs])
+    bleeds = rng.random(n_patients) < p_patient
+    present = (rng.random((n_patients, len(subs))) < q) & bleeds[:, None]
+    for j in np.flatnonzero(~present.any(0)): present[rng.choice(np.flatnonzero(bleeds)), j] = True
+    empty = bleeds & ~present.any(1)
+    present[empty, rng.integers(len(subs), size=empty.sum())] = True
+    L = np.maximum(1, np.round(run_frac*sizes)).astype(int)
+    start = (rng.random(n_patients)*(sizes - L + 1)).astype(int)
+    in_run = bleeds[pat] & (sl >= start[pat]) & (sl < start[pat] + L[pat])
+    y = in_run[:, None] & present[pat] & (rng.random((n_rows, len(subs))) < p_slice)
+    none = np.flatnonzero(in_run & ~y.any(1))
+    y[none, (rng.random((len(none), len(subs))) * present[pat[none]]).argmax(1)] = True
+    pids = np.array([f'ID_{h:08x}' for h in rng.choice(16**8, n_patients, replace=False)])
+    studies = np.array([f'ID_{h:010x}' for h in rng.choice(16**10, n_patients, replace=False)])
+    df = pd.DataFrame({'ID': [f'ID_{h:09x}' for h in rng.choice(16**9, n_rows, replace=False)],
+                       'PatientID': pids[pat], 'StudyInstanceUID': studies[pat], 'slice_index': sl})
+    for j, k in enumerate(subs): df[k] = y[:, j].astype(int)
+    df['any'] = y.any(1).astype(int)
+    return df

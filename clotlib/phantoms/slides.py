@@ -10,17 +10,18 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 from ..core import parallel_map, atomic_path, atomic_write, write_csv, safe_name
+from ..reference import strip_prior
 
 # %% auto #0
-__all__ = ['kaggle', 'class_signal', 'stain', 'phantom_table', 'slide_layout', 'truth_masks', 'slide_image', 'render_slide',
-           'make_phantom_slides', 'load_truth', 'phantoms_slides_cmd']
+__all__ = ['kaggle', 'class_signal', 'stain', 'phantom_table', 'synthetic_slide_labels', 'slide_layout', 'truth_masks',
+           'slide_image', 'render_slide', 'make_phantom_slides', 'load_truth', 'phantoms_slides_cmd']
 
 # %% ../../nbs/01_phantoms.slides.ipynb #e7a28387
 kaggle = SimpleNamespace(
     columns = ['image_id', 'center_id', 'patient_id', 'image_num', 'label'],
     centers = {11: .341, 4: .151, 7: .131, 1: .072, 3: .065, 10: .058, 5: .050, 6: .050, 2: .038, 8: .021, 9: .021},
     images_per_patient = {1: .859, 2: .108, 3: .021, 4: .006, 5: .006},
-    laa_fraction = 0.275,
+    laa_fraction = round(strip_prior()['LAA'], 3),   # 207 of 754 slides
     id_pattern = r'^[0-9a-f]{6}_\d+$',
 )
 
@@ -70,6 +71,24 @@ def phantom_table(n:int=12, # number of slides
             rows.append(dict(image_id=f'{pid}_{j}', center_id=int(c), patient_id=pid, image_num=j, label=label,
                              rbc_fraction=round(r, 4), slide_seed=s))
     return pd.DataFrame(rows).sort_values('image_id', ignore_index=True)
+
+# %% ../../nbs/01_phantoms.slides.ipynb #4986ce4a
+def synthetic_slide_labels(n_patients:int=300, # number of patients
+                           seed:int=0, # random seed
+                           p_laa:float=kaggle.laa_fraction # chance that a patient is LAA
+                          ) -> pd.DataFrame:
+    "A STRIP-AI-like label table without images: image_id, center_id, patient_id, image_num, label (CE/LAA)."
+    rng = np.random.default_rng(seed)
+    k, pk = zip(*kaggle.images_per_patient.items())
+    c, pc = zip(*kaggle.centers.items())
+    n = rng.choice(k, n_patients, p=np.array(pk)/sum(pk))
+    pids = np.array([f'{h:06x}' for h in rng.choice(16**6, n_patients, replace=False)])
+    lab = np.where(rng.random(n_patients) < p_laa, 'LAA', 'CE')
+    ctr = rng.choice(c, n_patients, p=np.array(pc)/sum(pc))
+    pat = np.repeat(np.arange(n_patients), n)
+    num = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    return pd.DataFrame({'image_id': [f'{p}_{j}' for p, j in zip(pids[pat], num)], 'center_id': ctr[pat],
+                         'patient_id': pids[pat], 'image_num': num, 'label': lab[pat]})
 
 # %% ../../nbs/01_phantoms.slides.ipynb #330dabab
 stain = SimpleNamespace(   # nominal colours (RGB) read off real STRIP AI renders
@@ -433,7 +452,8 @@ def make_phantom_slides(dest:str|Path, # output folder (gets train/, train.csv, 
                         seed:int=0, # dataset seed: same seed, byte-identical files
                         size:int=3000, # longest slide side in px (40000 gives >= 1 gigapixel slides)
                         pyramidal:bool=False, # write pyramidal TIFFs (Kaggle's are single-resolution)
-                        workers:int|None=None # worker processes (None: all cores, 0: in this process)
+                        workers:int|None=None, # worker processes (None: all cores, 0: in this process)
+                        progress:bool=True # show a progress bar
                        ) -> pd.DataFrame:
     "Write a STRIP-AI-layout phantom dataset to `dest`; returns its `train.csv` table plus truth columns."
     if size < 64: raise ValueError(f'size must be >= 64 px, got {size}')
@@ -443,7 +463,7 @@ def make_phantom_slides(dest:str|Path, # output folder (gets train/, train.csv, 
     for i in tab.image_id: safe_name(i)
     entries = [slide_layout(r, size, pyramidal) for r in tab.to_dict('records')]
     res = parallel_map(_render_item, [(e, str(dest)) for e in entries], workers=workers,
-                       name=lambda o: o[0]['file'], desc='phantom slides')
+                       name=lambda o: o[0]['file'], desc='phantom slides', progress=progress)
     ok = [e for e, r in zip(entries, res.results) if r is not None]
     for i in set(old) - {e['image_id'] for e in ok}:                     # slides of an earlier phantom run here
         (dest/old[i]['file']).unlink(missing_ok=True)
@@ -463,9 +483,9 @@ def load_truth(dir:str|Path # a phantom dataset folder (or its truth.json)
     return json.loads((p if p.suffix == '.json' else p/'truth.json').read_text())
 
 # %% ../../nbs/01_phantoms.slides.ipynb #5ba224de
-def phantoms_slides_cmd(dir, n=12, seed=0, size=3000, pyramidal=False, workers=None) -> str:
+def phantoms_slides_cmd(dir, n=12, seed=0, size=3000, pyramidal=False, workers=None, progress=True) -> str:
     "`clotlib phantoms slides DIR`: write a phantom dataset and return a one-line summary."
-    df = make_phantom_slides(dir, n=n, seed=seed, size=size, pyramidal=pyramidal, workers=workers)
+    df = make_phantom_slides(dir, n=n, seed=seed, size=size, pyramidal=pyramidal, workers=workers, progress=progress)
     errs = df.attrs.get('errors', [])
     if not len(df):
         from clotlib.core import NothingDone

@@ -7,10 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from ..core import small_figure
+from ..reference import CLOT_CLASSES, STRIP_STATS
 
 # %% auto #0
-__all__ = ['class_balance', 'per_center', 'images_per_patient', 'size_table', 'plot_class_balance', 'plot_per_center',
-           'plot_images_per_patient', 'plot_sizes', 'plot_aspect']
+__all__ = ['class_balance', 'literature_class_balance', 'per_center', 'images_per_patient', 'size_table', 'plot_class_balance',
+           'plot_per_center', 'plot_images_per_patient', 'plot_sizes', 'plot_aspect', 'plot_slide_examples']
 
 # %% ../../nbs/11_slides.eda.ipynb #4a9126f1
 def class_balance(df:pd.DataFrame, # one row per slide: `label`, `patient_id`
@@ -23,6 +24,16 @@ def class_balance(df:pd.DataFrame, # one row per slide: `label`, `patient_id`
     out['images_pct'] = 100*out.images/max(len(df), 1)
     out['patients_pct'] = 100*out.patients/max(df[patient].nunique(), 1)
     return out.rename_axis('label')
+
+# %% ../../nbs/11_slides.eda.ipynb #8656ba49
+def literature_class_balance() -> pd.DataFrame:
+    "`class_balance` of the real STRIP AI train set, from the counts in `clotlib.reference.STRIP_STATS`."
+    s = STRIP_STATS
+    out = pd.DataFrame({'images': [s[c] for c in CLOT_CLASSES], 'patients': [s[f'patients_{c}'] for c in CLOT_CLASSES]},
+                       index=pd.Index(CLOT_CLASSES, name='label'))
+    out['images_pct'] = 100*out.images/s['slides']
+    out['patients_pct'] = 100*out.patients/s['patients']
+    return out
 
 # %% ../../nbs/11_slides.eda.ipynb #734b16fb
 def per_center(df:pd.DataFrame, # one row per slide
@@ -62,70 +73,68 @@ def size_table(index_df:pd.DataFrame # `index_slides` table: width, height (px) 
 
 # %% ../../nbs/11_slides.eda.ipynb #5a9df4de
 def plot_class_balance(cb:pd.DataFrame, # from `class_balance`
-                       figsize=(4, 2.5), # figure size in inches
-                       dpi=60 # figure resolution
+                       **fig_kw # options of `clotlib.core.small_figure` (figsize, dpi)
                       ):
-    "Bars of slides and patients per class, labelled with their %."
+    "Bars of slides and patients per class, labelled with their count and %."
     import seaborn as sns
     d = pd.concat([pd.DataFrame({'count': cb[k], 'pct': cb[f'{k}_pct'], 'what': k}) for k in ('images', 'patients')])
     d = d.rename_axis('label').reset_index()
-    fig, ax = small_figure(figsize, dpi)
+    fig, ax = small_figure(**fig_kw)
     sns.barplot(d, x='what', y='count', hue='label', ax=ax, errorbar=None)
-    for cont in ax.containers: ax.bar_label(cont, fmt='%.0f', fontsize=6)
-    ax.set_xlabel(''); ax.set_ylabel('count'); ax.tick_params(labelsize=7); ax.legend(fontsize=6, frameon=False)
+    for cont, (_, g) in zip(ax.containers, d.groupby('label', sort=False)):
+        ax.bar_label(cont, labels=[f'{c:.0f} ({p:.0f}%)' for c, p in zip(g['count'], g['pct'])], fontsize=9)
+    ax.set_xticks(ax.get_xticks(), ['slides', 'patients'])
+    ax.set_xlabel(''); ax.set_ylabel('count'); ax.margins(y=0.12); ax.legend(frameon=False)
     fig.tight_layout()
     return fig
 
 # %% ../../nbs/11_slides.eda.ipynb #fab2981c
 def plot_per_center(pc:pd.DataFrame, # from `per_center`
-                    classes:list=('CE', 'LAA'), # class columns to stack
-                    figsize=(4, 2.5), # figure size in inches
-                    dpi=60 # figure resolution
+                    classes:list=CLOT_CLASSES, # class columns to stack
+                    **fig_kw # options of `clotlib.core.small_figure` (figsize, dpi)
                    ):
     "Horizontal stacked bars of slides per class for each centre (most slides on top)."
     import seaborn as sns
-    fig, ax = small_figure(figsize, dpi)
+    fig, ax = small_figure(**fig_kw)
     y, left = [str(c) for c in pc.index], np.zeros(len(pc))
     for c, col in zip([c for c in classes if c in pc], sns.color_palette()):
         ax.barh(y, pc[c].to_numpy(), left=left, color=col, label=c)
         left = left + pc[c].to_numpy()
     ax.invert_yaxis(); ax.set_xlabel('slides'); ax.set_ylabel('centre')
-    ax.tick_params(labelsize=6); ax.legend(fontsize=6, frameon=False)
+    ax.tick_params(axis='y', labelsize=9); ax.legend(frameon=False)
     fig.tight_layout()
     return fig
 
 # %% ../../nbs/11_slides.eda.ipynb #fc605d44
 def plot_images_per_patient(ipp:pd.Series, # from `images_per_patient`
                             log:bool=False, # log-scaled patient counts
-                            figsize=(4, 2.5), # figure size in inches
-                            dpi=60 # figure resolution
+                            **fig_kw # options of `clotlib.core.small_figure` (figsize, dpi)
                            ):
     "Histogram: how many patients have 1, 2, ... slides."
     import seaborn as sns
     from matplotlib.ticker import MaxNLocator
-    fig, ax = small_figure(figsize, dpi)
+    fig, ax = small_figure(**fig_kw)
     sns.histplot(ipp.to_numpy(), discrete=True, ax=ax)
     if log: ax.set_yscale('log')
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel('slides per patient'); ax.set_ylabel('patients'); ax.tick_params(labelsize=7)
+    ax.set_xlabel('slides per patient'); ax.set_ylabel('patients')
     fig.tight_layout()
     return fig
 
 # %% ../../nbs/11_slides.eda.ipynb #6a0b3c4b
 def plot_sizes(sizes:pd.DataFrame, # from `size_table`
                hue:str|None='label', # colour by this column (None: one colour)
-               figsize=(4, 2.5), # figure size in inches
-               dpi=60 # figure resolution
+               **fig_kw # options of `clotlib.core.small_figure` (figsize, dpi)
               ):
     "Scatter of slide width against height (px), with the square-slide diagonal."
     import seaborn as sns
     d = sizes.dropna(subset=['width', 'height'])
-    fig, ax = small_figure(figsize, dpi)
-    sns.scatterplot(d, x='width', y='height', hue=hue if hue in d else None, ax=ax, s=12, linewidth=0)
+    fig, ax = small_figure(**fig_kw)
+    sns.scatterplot(d, x='width', y='height', hue=hue if hue in d else None, ax=ax, s=30, linewidth=0)
     m = float(max(d.width.max(), d.height.max())) if len(d) else 1.
     ax.plot([0, m], [0, m], ls=':', c='grey', lw=0.8)
-    ax.set_xlabel('width (px)'); ax.set_ylabel('height (px)'); ax.tick_params(labelsize=6)
-    if ax.get_legend(): sns.move_legend(ax, 'best', fontsize=6, title_fontsize=6, frameon=False)
+    ax.set_xlabel('width (px)'); ax.set_ylabel('height (px)')
+    if ax.get_legend(): sns.move_legend(ax, 'best', frameon=False)
     fig.tight_layout()
     return fig
 
@@ -133,19 +142,48 @@ def plot_sizes(sizes:pd.DataFrame, # from `size_table`
 def plot_aspect(sizes:pd.DataFrame, # from `size_table`
                 hue:str|None='label', # colour by this column (None: one colour)
                 bins:int=20, # histogram bins
-                figsize=(4, 2.5), # figure size in inches
-                dpi=60 # figure resolution
+                **fig_kw # options of `clotlib.core.small_figure` (figsize, dpi)
                ):
     "Histogram of the aspect ratio (width / height) on a log axis, so 1:2 and 2:1 sit symmetrically around 1."
     import seaborn as sns
-    d = sizes[np.isfinite(sizes.aspect) & (sizes.aspect > 0)]
-    fig, ax = small_figure(figsize, dpi)
     from matplotlib.ticker import FuncFormatter
+    d = sizes[np.isfinite(sizes.aspect) & (sizes.aspect > 0)]
+    fig, ax = small_figure(**fig_kw)
     sns.histplot(d, x='aspect', hue=hue if hue in d else None, bins=bins, log_scale=True, ax=ax, multiple='stack')
     ax.axvline(1, ls=':', c='grey', lw=0.8)
     fmt = FuncFormatter(lambda v, _: f'{v:g}')                       # 0.5, 1, 2 rather than 5×10⁻¹
     ax.xaxis.set_major_formatter(fmt); ax.xaxis.set_minor_formatter(fmt)
-    if ax.get_legend(): sns.move_legend(ax, 'best', fontsize=6, title_fontsize=6, frameon=False)
-    ax.set_xlabel('aspect ratio (width / height)'); ax.set_ylabel('slides'); ax.tick_params(labelsize=6)
+    if ax.get_legend(): sns.move_legend(ax, 'best', frameon=False)
+    ax.set_xlabel('aspect ratio (width / height)'); ax.set_ylabel('slides')
+    fig.tight_layout()
+    return fig
+
+# %% ../../nbs/11_slides.eda.ipynb #7d656fd0
+def plot_slide_examples(index_df:pd.DataFrame, # `index_slides` table: `path`, `image_id` and `label`
+                        k:int=3, # slides per class
+                        label:str='label', # class column (one row of panels per class)
+                        max_size:int=160, # thumbnail size in px
+                        seed:int=0, # which slides, when a class has more than `k`
+                        panel:float=1.7, # inches per panel
+                        **fig_kw # options of `clotlib.core.small_figure` (dpi; figsize replaces `panel`)
+                       ):
+    "Thumbnails of `k` random slides per class, one row per class, titled with their image id."
+    from clotlib.slides.io import Slide
+    classes = sorted(index_df[label].dropna().unique())
+    rows = max(len(classes), 1)
+    fig, axs = small_figure(**{'figsize': (panel*k, panel*0.8*rows), **fig_kw}, nrows=rows, ncols=k)
+    axs = np.asarray(axs).reshape(rows, k)
+    for r, c in enumerate(classes):
+        g = index_df[index_df[label] == c]
+        g = g.sample(min(k, len(g)), random_state=seed).sort_values('image_id')
+        for j in range(k):
+            ax = axs[r, j]; ax.set_xticks([]); ax.set_yticks([])
+            for s in ax.spines.values(): s.set_visible(False)
+            if j >= len(g): continue
+            row = g.iloc[j]
+            try:
+                with Slide(row['path']) as s: ax.imshow(s.thumbnail(max_size))
+            except Exception: ax.text(0.5, 0.5, 'unreadable', ha='center', va='center', transform=ax.transAxes)
+            ax.set_title(f"{row['image_id']} {c}", fontsize=9)
     fig.tight_layout()
     return fig

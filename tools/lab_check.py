@@ -5,7 +5,8 @@
 1. Starts the server `make lab` starts (tools/lab.py: root `nbs/`, default kernel `clotlib`) on a free
    localhost port with a random token, no browser, runtime files in a temporary folder.
 2. Checks its REST API: `/api/status`, the JupyterLab page `/lab`, `/api/kernelspecs` (the `clotlib`
-   kernel is there and is the default), `/api/contents` (the notebook is listed).
+   kernel is there and is the default), the notebook setting that starts it on opening, `/api/contents`
+   (the notebook is listed).
 3. Opens the notebook the way JupyterLab does (a session for its path, which starts the kernel in `nbs/`)
    and, over the kernel's websocket, checks that the kernel imports this checkout's `clotlib` with this
    `.venv`'s Python, then runs the notebook's code cells in order (cells flagged with settings.ini's
@@ -18,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT/'tools'))
-from lab import ensure_kernel, lab_args, KERNEL
+from lab import ensure_kernel, ensure_settings, lab_args, KERNEL, SETTINGS
 
 def _free_port() -> int:
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
@@ -102,7 +103,7 @@ def check_lab(notebook:str='03_reference.ipynb') -> bool:
     "Run the four checks; True when all pass."
     nb = ROOT/'nbs'/notebook
     if not nb.exists(): print(f'FAIL lab: no notebook {nb}'); return False
-    ensure_kernel()
+    ensure_kernel(); ensure_settings()
     tmp, ok, t00 = Path(tempfile.mkdtemp(prefix='clotlib-lab-')), True, time.time()
     def res(good, msg):
         nonlocal ok; ok &= bool(good); print(('ok   lab ' if good else 'FAIL lab ') + msg)
@@ -114,6 +115,10 @@ def check_lab(notebook:str='03_reference.ipynb') -> bool:
         res(code == 200 and b'JupyterLab' in page, f'JupyterLab page /lab: HTTP {code}')
         ks = lab.get('/api/kernelspecs')
         res(KERNEL in ks['kernelspecs'] and ks['default'] == KERNEL, f"kernelspecs {sorted(ks['kernelspecs'])}, default {ks['default']!r}")
+        plugin, want = next(iter(SETTINGS.items()))
+        st = lab.get(f'/lab/api/settings/{plugin}')                  # overrides.json sets the schema defaults
+        got = {k: st['settings'].get(k, st['schema']['properties'].get(k, {}).get('default')) for k in want}
+        res(got == want, f'JupyterLab setting {plugin}: {got}')
         names = [c['name'] for c in lab.get('/api/contents')['content']]
         res(notebook in names, f'contents: {len(names)} entries in nbs/, {notebook} among them')
         t0 = time.time()

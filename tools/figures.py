@@ -7,7 +7,8 @@ import tempfile
 from pathlib import Path
 import numpy as np, cv2
 from clotlib.phantoms.slides import make_phantom_slides
-from clotlib.phantoms.ct import make_phantom_ct, LESIONS
+from clotlib.phantoms.ct import make_phantom_ct
+from clotlib.reference import ICH_SUBTYPES
 from clotlib.slides.io import Slide
 from clotlib.ct.windowing import slice_rgb
 
@@ -15,12 +16,12 @@ def phantoms_picture(dest:Path, h:int=220):
     "A phantom slide thumbnail beside two phantom CT slices (brain/subdural/bone windows) with hemorrhages."
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
-        t = make_phantom_slides(d/'s', n=6, seed=5, size=1600, workers=0)
+        t = make_phantom_slides(d/'s', n=6, seed=5, size=1600, workers=0, progress=False)
         ct = make_phantom_ct(d/'c', studies=4, seed=1, slices=16, workers=0, progress=False)
         row = t.sort_values('n_duplicates', ascending=False).iloc[0]     # a slide with duplicated fragments
         with Slide(d/'s'/'train'/f'{row.image_id}.tif') as s: th = s.thumbnail(300)
         pos = ct[(ct['any'] == 1) & (ct.quirk == '')]
-        pos = pos.assign(n=pos[list(LESIONS)].sum(1)).sort_values('n', ascending=False)   # most subtypes first
+        pos = pos.assign(n=pos[list(ICH_SUBTYPES)].sum(1)).sort_values('n', ascending=False)   # most subtypes first
         ims = [slice_rgb(d/'c'/'stage_2_train'/f'{i}.dcm', size=h) for i in pos.ID[:2]]
     th = cv2.resize(th, (round(th.shape[1]*h/th.shape[0]), h), interpolation=cv2.INTER_AREA)
     pad = np.full((h, 6, 3), 255, np.uint8)

@@ -21,7 +21,7 @@ def phantoms_picture(dest:Path, h:int=220):
         row = t.sort_values('n_duplicates', ascending=False).iloc[0]     # a slide with duplicated fragments
         with Slide(d/'s'/'train'/f'{row.image_id}.tif') as s: th = s.thumbnail(300)
         pos = ct[(ct['any'] == 1) & (ct.quirk == '')]
-        pos = pos.assign(n=pos[list(ICH_SUBTYPES)].sum(1)).sort_values('n', ascending=False)   # most subtypes first
+        pos = pos.assign(n=pos[list(ICH_SUBTYPES)].sum(axis=1)).sort_values('n', ascending=False)   # most subtypes first
         ims = [slice_rgb(d/'c'/'stage_2_train'/f'{i}.dcm', size=h) for i in pos.ID[:2]]
     th = cv2.resize(th, (round(th.shape[1]*h/th.shape[0]), h), interpolation=cv2.INTER_AREA)
     pad = np.full((h, 6, 3), 255, np.uint8)

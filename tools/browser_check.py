@@ -14,7 +14,7 @@ HTTP from the standard library; or, without chromedriver, chromium's own `--dump
 4. a screenshot of each checked page is saved in `SITE/screenshots/`.
 
 `--render` first renders the processed notebooks of `_proc/` into the site (tools/render_docs.py), processing
-them when `_proc/` holds none. Prints one line per check and exits 1 on any failure. Without Chromium it
+them when `_proc/` holds none; the renderer's Quarto translations are checked on small inputs first. Prints one line per check and exits 1 on any failure. Without Chromium it
 prints why and exits 0 (skipped), except under CI (`CI` set), where a missing browser is a failure:
 `.ci/run` installs it (`apt-get install -y chromium chromium-driver`)."""
 import base64, json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.parse, urllib.request
@@ -180,8 +180,9 @@ def main(args=()) -> int:
     opt = lambda k, d: Path(a[a.index(k) + 1]) if k in a else d
     site, spec, proc = opt('--site', ROOT/'_docs'), opt('--spec', SPEC), opt('--proc', ROOT/'_proc')
     sys.path.insert(0, str(ROOT/'tools'))
+    import render_docs
+    render_docs.self_check()
     if '--render' in a:
-        import render_docs
         if not list(Path(proc).glob('*.ipynb')): render_docs.process(proc)
         render_docs.render_site(proc, site)
     res = check_site(site, spec)

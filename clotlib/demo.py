@@ -50,7 +50,7 @@ def _eda(out:Path, ctx:dict, seed:int):
     prev = ce.compare_prevalence(phantom=ce.label_prevalence(read_labels(ctx['ct']/'stage_2_train.csv')),
                                  literature=ce.literature_prevalence())
     figs.append((ce.plot_prevalence(prev), 'eda_ct_prevalence.png'))
-    for fig, name in figs: fig.savefig(res/name, dpi=60, bbox_inches='tight')
+    for fig, name in figs: fig.savefig(res/name, bbox_inches='tight')
     with atomic_write(res/'eda.md', 'w') as f:
         f.write('# EDA of the phantom data\n\n## Slides: class balance (phantom)\n\n' + cb.to_markdown() +
                 '\n\n## CT: % of images positive (phantom vs literature: RSNA 2019 train set)\n\n' + prev.round(2).to_markdown() + '\n')

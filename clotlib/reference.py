@@ -8,8 +8,9 @@ from collections import namedtuple
 
 # %% auto #0
 __all__ = ['Source', 'SOURCES', 'CLOT_CLASSES', 'ICH_LABELS', 'ICH_SUBTYPES', 'STRIP_CLASS_WEIGHTS', 'STRIP_CLIP',
-           'WRITEUP_A_CLASS_WEIGHTS', 'RSNA_WEIGHTS', 'STRIP_STATS', 'RSNA_STAGE2', 'RSNA_STAGE1_COUNTS',
-           'RSNA_PREVALENCE', 'LITERATURE', 'WRITEUP_A_CONFUSION', 'strip_prior', 'literature_prevalence', 'literature']
+           'WRITEUP_A_CLASS_WEIGHTS', 'RSNA_WEIGHTS', 'STRIP_STATS', 'STRIP_CENTER_SLIDES', 'STRIP_IMAGES_PER_PATIENT',
+           'RSNA_STAGE2', 'RSNA_STAGE1_COUNTS', 'RSNA_PREVALENCE', 'LITERATURE', 'WRITEUP_A_CONFUSION', 'strip_prior',
+           'literature_prevalence', 'literature']
 
 # %% ../nbs/03_reference.ipynb #749342b2
 Source = namedtuple('Source', 'cite url where')
@@ -63,6 +64,8 @@ RSNA_WEIGHTS = {'epidural': 1., 'intraparenchymal': 1., 'intraventricular': 1., 
 
 # %% ../nbs/03_reference.ipynb #c7196279
 STRIP_STATS = dict(slides=754, CE=547, LAA=207, patients=632, patients_CE=457, patients_LAA=175, centers=11)
+STRIP_CENTER_SLIDES = {11: 257, 4: 114, 7: 99, 1: 54, 3: 49, 10: 44, 5: 38, 6: 38, 2: 29, 8: 16, 9: 16}   # center_id -> slides
+STRIP_IMAGES_PER_PATIENT = {1: 543, 2: 68, 3: 13, 4: 4, 5: 4}   # slides per patient -> patients
 RSNA_STAGE2 = dict(slices=752_803, any=107_933)
 RSNA_STAGE1_COUNTS = dict(images=674_258, epidural=2_761, intraparenchymal=32_564, intraventricular=23_766,
                           subarachnoid=32_122, subdural=42_496, any=97_103)

@@ -1,11 +1,16 @@
 """Run notebooks top to bottom and keep their outputs, the way a reader sees them on the docs site.
 
-    .venv/bin/python tools/outputs.py nbs/13_slides.tiling.ipynb [more notebooks]
+    .venv/bin/python tools/outputs.py [--realdata] nbs/14_slides.tiling.ipynb [more notebooks]
 
 Cells are run as `nbdev_test` runs them (cells flagged with `tst_flags` from settings.ini, e.g. `slow`,
 and `#| eval: false` cells are skipped and keep no output); the notebook is then written back and
 cleaned with `nbdev_clean`, which keeps outputs. Stops with the traceback of the first failing cell
-and leaves that notebook unchanged."""
+and leaves that notebook unchanged.
+
+The real-data samples (`CLOTLIB_REALDATA`, `../shared/realdata`) are not part of the repository, so by
+default they are hidden while outputs are made (CLOTLIB_REALDATA points nowhere and the real-data cells
+take their "absent" path): no real image or identifier is saved into a notebook. `--realdata` keeps
+them visible, for pages whose real-data cells print only aggregate numbers."""
 import os, sys, subprocess
 from pathlib import Path
 
@@ -40,5 +45,8 @@ def run(fn:Path) -> bool:
 if __name__ == '__main__':
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
-    ok = [run(Path(f).resolve()) for f in sys.argv[1:]]
+    args = sys.argv[1:]
+    if '--realdata' in args: args.remove('--realdata')
+    else: os.environ['CLOTLIB_REALDATA'] = str(ROOT/'.no-realdata')
+    ok = [run(Path(f).resolve()) for f in args]
     sys.exit(0 if ok and all(ok) else 1)

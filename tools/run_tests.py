@@ -6,7 +6,10 @@
 3. Every notebook goes through nbdev's docs processing (`tools/proc_docs.py`, the step `nbdev_docs`
    runs before Quarto): a page that cannot be processed, or that lost the figures its section shows,
    fails the suite.
-4. Every notebook runs under nbdev's own test runner (`test_nb`, default flags: `tst_flags` in
+4. The processed pages are rendered into `_docs/` and opened in headless Chromium (title, sidebar links,
+   the figures/tables of tools/docs_checks.json; skipped without a browser outside CI), and JupyterLab is
+   started headless, its API checked and a notebook rerun through its kernel.
+5. Every notebook runs under nbdev's own test runner (`test_nb`, default flags: `tst_flags` in
    settings.ini are skipped), two at a time.
 Prints `N passed, N failed` (notebooks) last; exits 1 on any failure, or when no notebook ran."""
 import hashlib, os, subprocess, sys, time
@@ -70,10 +73,26 @@ def check_docs():
     print(f'docs processing took {time.time()-t0:.0f}s')
     return ok
 
+def check_browser():
+    "The processed pages rendered (tools/render_docs.py) and opened in headless Chromium (tools/browser_check.py)."
+    sys.path.insert(0, str(ROOT/'tools'))
+    import render_docs, browser_check
+    t0 = time.time(); render_docs.self_check(); render_docs.render_site(ROOT/'_proc', ROOT/'_docs')
+    ok = browser_check.check_site(ROOT/'_docs') is not False          # None: no browser outside CI, skipped
+    print(f'docs site and browser check took {time.time()-t0:.0f}s')
+    return ok
+
+def check_lab():
+    "JupyterLab headless: API, and a notebook rerun through its kernel (tools/lab_check.py)."
+    sys.path.insert(0, str(ROOT/'tools'))
+    from lab_check import check_lab as run
+    return run()
+
 if __name__ == '__main__':
     sync, sizes, docs = check_sync(), check_sizes(), check_docs()
+    browser, lab = check_browser(), check_lab()
     files, ok = run_notebooks(int(os.environ.get('CLOTLIB_TEST_WORKERS', 2)))
     n_pass, n_fail = sum(ok), len(ok) - sum(ok)
     if not files: print('FAIL no notebook was eligible for testing')
     print(f'{n_pass} passed, {n_fail} failed')
-    sys.exit(0 if (sync and sizes and docs and files and n_fail == 0) else 1)
+    sys.exit(0 if (sync and sizes and docs and browser and lab and files and n_fail == 0) else 1)

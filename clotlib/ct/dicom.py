@@ -12,7 +12,7 @@ import pandas as pd
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
-from ..core import parallel_map, cache_key
+from ..core import parallel_map, cache_key, read_csv_checked
 from ..reference import ICH_LABELS, ICH_SUBTYPES
 
 # %% auto #0
@@ -71,7 +71,19 @@ def _dicom_from_array(path, stored, intercept, slope, bits_stored, uid, series, 
 class DicomError(ValueError):
     "A file that cannot be used as a CT slice; the message is the one-line reason."
 
-# %% ../../nbs/20_ct.dicom.ipynb #cd4ef389
+# %% ../../nbs/20_ct.dicom.ipynb #c49563db
+def _transfer_syntax(ds:Dataset) -> None:
+    "Give a dataset whose file meta lacks (0002,0010) the transfer syntax it was read with; `DicomError` if that cannot be known."
+    fm = getattr(ds, 'file_meta', None)
+    if fm is not None and 'TransferSyntaxUID' in fm: return
+    implicit, little = getattr(ds, 'original_encoding', None) or (True, True)   # pydicom's forced reading: implicit VR LE
+    if 'PixelData' in ds and ds['PixelData'].is_undefined_length:
+        raise DicomError('the file meta has no Transfer Syntax UID (0002,0010) and the pixel data is compressed: '
+                         'its codec cannot be known')
+    if fm is None: ds.file_meta = fm = FileMetaDataset()
+    fm.TransferSyntaxUID = (pydicom.uid.ImplicitVRLittleEndian if implicit in (True, None) else
+                            pydicom.uid.ExplicitVRLittleEndian if little in (True, None) else pydicom.uid.ExplicitVRBigEndian)
+
 def read_dicom(path:str|Path, # a DICOM file
                pixels:bool=True # False: stop before the pixel data (faster, header only)
               ) -> Dataset:
@@ -84,8 +96,9 @@ def read_dicom(path:str|Path, # a DICOM file
             except Exception: ds = None
             if ds is None or not any(k in ds for k in ('SOPInstanceUID', 'PixelData', 'Rows')):
                 raise DicomError(f'not a DICOM file (no DICM marker, no DICOM elements; {path.stat().st_size} bytes)') from None
-        except (EOFError, OSError, ValueError, struct.error) as e:
+        except (EOFError, OSError, ValueError, struct.error, AttributeError, KeyError) as e:
             raise DicomError(f'unreadable DICOM ({type(e).__name__}: {" ".join(str(e).split())})') from None
+        _transfer_syntax(ds)
         for d in (ds, getattr(ds, 'file_meta', None) or Dataset()):
             for tag in list(d.keys()):
                 if _is_uid(tag): d[tag]     # decode the UIDs now, while validation is off
@@ -139,7 +152,7 @@ def stored_pixels(ds:Dataset, # a dataset from `read_dicom`
     if (why := _decoder_problem(ds)): raise DicomError(why)
     try:
         with quiet_uids(): px = ds.pixel_array
-    except (ValueError, RuntimeError) as e:      # RuntimeError: every installed decoder plugin failed
+    except (ValueError, RuntimeError, AttributeError, KeyError) as e:      # RuntimeError: every installed decoder plugin failed
         msg = ' '.join(str(e).split())
         if 'less than expected' in msg: raise DicomError(f'truncated pixel data: {msg.split(" - ")[0]}') from None
         raise DicomError(f'cannot decode pixels: {msg}') from None
@@ -264,20 +277,37 @@ def sort_series(df:pd.DataFrame # a `dicom_table`
     df['slice_index'] = df.groupby('SeriesInstanceUID', sort=False).cumcount()
     return df
 
-# %% ../../nbs/20_ct.dicom.ipynb #e3a62949
+# %% ../../nbs/20_ct.dicom.ipynb #5112ec0d
 def read_labels(csv:str|Path # Kaggle `stage_2_train.csv` (columns ID, Label)
                ) -> pd.DataFrame:
-    "Long Kaggle labels -> wide: one row per ID, one int column per subtype in `ICH_LABELS`."
-    df = pd.read_csv(csv, dtype={'ID': str})
-    ids, sub = zip(*(s.rsplit('_', 1) if '_' in s else (s, '') for s in df['ID'])) if len(df) else ((), ())
-    col = pd.Series(sub, dtype=object).map({s: k for k, s in enumerate(ICH_LABELS)})
-    if col.isna().any(): raise ValueError(f'{csv}: unknown subtypes {sorted(set(np.array(sub, object)[col.isna().to_numpy()]))[:5]}')
-    row, uid = pd.factorize(pd.Series(ids, dtype=object), sort=False)       # IDs in order of first appearance
+    "Long Kaggle labels -> wide: one row per ID, one int column per subtype in `ICH_LABELS`; unusable rows in `.attrs['problems']`."
+    df, problems = read_csv_checked(csv, ['ID', 'Label'], 'label file')
+    where = lambda ln: f'{csv}:{ln}'
+    ids, lab, ln = df['ID'].str.strip().to_numpy(object), df['Label'].str.strip().to_numpy(object), df['line'].to_numpy()
+    parts = [s.rsplit('_', 1) if '_' in s else (s, '') for s in ids]
+    img = np.array([p[0] for p in parts], object); sub = np.array([p[1] for p in parts], object)
+    col = pd.Series(sub, dtype=object).map({s: k for k, s in enumerate(ICH_LABELS)}).to_numpy()
+    val = pd.Series(lab, dtype=object).map({'0': 0, '1': 1, '0.0': 0, '1.0': 1}).to_numpy()
+    bad_id, bad_sub, bad_val = ids == '', pd.isna(col) & (ids != ''), pd.isna(val)
+    for k in np.flatnonzero(bad_id | bad_sub | bad_val):
+        why = ('blank ID' if bad_id[k] else f'unknown subtype {sub[k]!r} in ID {ids[k]} (expected one of {", ".join(ICH_LABELS)})' if bad_sub[k]
+               else 'blank Label' if lab[k] == '' else f'Label {lab[k]!r} is not 0 or 1')
+        problems.append((where(ln[k]), f'{why} for {ids[k]}' if why.startswith(('blank L', 'Label')) else why))
+    ok = ~(bad_id | bad_sub | bad_val)
+    img, col, val, ln = img[ok], col[ok].astype(np.int64), val[ok].astype(np.int64), ln[ok]
+    row, uid = pd.factorize(pd.Series(img, dtype=object), sort=False)       # IDs in order of first appearance
     w = np.full((len(uid), len(ICH_LABELS)), -1, np.int64)                     # -1: no label row
-    np.maximum.at(w, (row, col.to_numpy(np.int64)), df['Label'].to_numpy(np.int64))   # duplicates: the positive wins
+    lo = np.full_like(w, 2); hi = np.full_like(w, -1)
+    np.minimum.at(lo, (row, col), val); np.maximum.at(hi, (row, col), val)
+    clash = (lo <= 1) & (lo != hi)                                              # two rows, two different labels
+    w = np.where(clash, -1, np.where(hi >= 0, hi, -1))
+    if clash.any():
+        for k in np.flatnonzero(clash[row, col]):
+            problems.append((where(ln[k]), f'conflicting labels for {uid[row[k]]}_{ICH_LABELS[col[k]]}: the rows say 0 and 1 (left empty)'))
     out = pd.DataFrame(w, columns=ICH_LABELS)
     if (w < 0).any(): out = out.where(out >= 0).astype('Int64')
     out.insert(0, 'ID', np.asarray(uid, object))
+    out.attrs['problems'] = sorted(problems, key=lambda p: int(p[0].rsplit(':', 1)[1]))
     return out
 
 # %% ../../nbs/20_ct.dicom.ipynb #57418036

@@ -148,12 +148,11 @@ def create_head(nf:int, # features from the body
                 head:str='bn_drop', # one of `HEADS`
                 dropout:float=0.25 # dropout before the last linear layer
                ) -> nn.Sequential:
-    "A head (an `nn.Sequential` whose last module gives the logits)."
-    from fastai.layers import LinBnDrop
+    "A head: an `nn.Sequential` whose last module is the output layer (a `Linear` with bias, or `GroupMean`)."
     if head == 'linear': return nn.Sequential(nn.Dropout(dropout), nn.Linear(nf, n_out))
-    if head == 'bn_drop': return nn.Sequential(LinBnDrop(nf, n_out, bn=True, p=dropout))
-    if head == 'fastai': return nn.Sequential(LinBnDrop(nf, 512, p=dropout/2, act=nn.ReLU(inplace=True)),
-                                              LinBnDrop(512, n_out, p=dropout))
+    if head == 'bn_drop': return nn.Sequential(nn.BatchNorm1d(nf), nn.Dropout(dropout), nn.Linear(nf, n_out))
+    if head == 'fastai': return nn.Sequential(nn.BatchNorm1d(nf), nn.Dropout(dropout/2), nn.Linear(nf, 512, bias=False),
+                                              nn.ReLU(inplace=True), nn.BatchNorm1d(512), nn.Dropout(dropout), nn.Linear(512, n_out))
     if head == 'group_mean':
         if nf % n_out: raise ValueError(f'group_mean needs features ({nf}) divisible by outputs ({n_out})')
         return nn.Sequential(GroupMean(n_out))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # pages whose figures are the evidence of their section: minimum number of images kept
-FIGURES = {'11_slides.eda.ipynb': 2, '13_slides.dedup.ipynb': 1, '14_slides.tiling.ipynb': 1,
+FIGURES = {'11_slides.eda.ipynb': 2, '12_slides.tissue.ipynb': 1, '13_slides.dedup.ipynb': 1, '14_slides.tiling.ipynb': 1,
            '21_ct.windowing.ipynb': 1, '22_ct.eda.ipynb': 2}
 
 _ONE = """

@@ -16,9 +16,9 @@ from ..core import parallel_map, cache_key, read_csv_checked
 from ..reference import ICH_LABELS, ICH_SUBTYPES
 
 # %% auto #0
-__all__ = ['Rescale', 'quiet_uids', 'dicom_from_array', 'DicomError', 'read_dicom', 'stored_pixels', 'needs_pxrepr_fix',
-           'rescale_params', 'fix_pxrepr', 'stored_to_hu', 'read_hu', 'header_window', 'to_size', 'dicom_meta',
-           'dicom_table', 'sort_series', 'read_labels', 'find_dicoms']
+__all__ = ['Rescale', 'SLICE_SIZE', 'quiet_uids', 'dicom_from_array', 'DicomError', 'read_dicom', 'stored_pixels',
+           'needs_pxrepr_fix', 'rescale_params', 'fix_pxrepr', 'stored_to_hu', 'read_hu', 'header_window', 'to_size',
+           'dicom_meta', 'dicom_table', 'sort_series', 'read_labels', 'find_dicoms']
 
 # %% ../../nbs/20_ct.dicom.ipynb #27d69768
 @contextlib.contextmanager
@@ -71,7 +71,7 @@ def _dicom_from_array(path, stored, intercept, slope, bits_stored, uid, series, 
 class DicomError(ValueError):
     "A file that cannot be used as a CT slice; the message is the one-line reason."
 
-# %% ../../nbs/20_ct.dicom.ipynb #c49563db
+# %% ../../nbs/20_ct.dicom.ipynb #4c6e7554
 def _transfer_syntax(ds:Dataset) -> None:
     "Give a dataset whose file meta lacks (0002,0010) the transfer syntax it was read with; `DicomError` if that cannot be known."
     fm = getattr(ds, 'file_meta', None)
@@ -211,8 +211,10 @@ def header_window(ds:Dataset # a DICOM dataset
     except (AttributeError, IndexError, TypeError, ValueError): return None
 
 # %% ../../nbs/20_ct.dicom.ipynb #83e3a205
+SLICE_SIZE = 512   # side of the square model inputs made from slices (most RSNA slices are 512 x 512)
+
 def to_size(img:np.ndarray, # H×W or H×W×C image
-            size:int=512, # output side in px; None keeps the image
+            size:int=SLICE_SIZE, # output side in px; None keeps the image
             fill=0 # value for the padding (0 = black)
            ) -> np.ndarray:
     "Pad `img` to a centred square with `fill`, then resize to `size`×`size` (unchanged if already so)."
@@ -277,7 +279,7 @@ def sort_series(df:pd.DataFrame # a `dicom_table`
     df['slice_index'] = df.groupby('SeriesInstanceUID', sort=False).cumcount()
     return df
 
-# %% ../../nbs/20_ct.dicom.ipynb #5112ec0d
+# %% ../../nbs/20_ct.dicom.ipynb #972dcd44
 def read_labels(csv:str|Path # Kaggle `stage_2_train.csv` (columns ID, Label)
                ) -> pd.DataFrame:
     "Long Kaggle labels -> wide: one row per ID, one int column per subtype in `ICH_LABELS`; unusable rows in `.attrs['problems']`."

@@ -445,6 +445,16 @@ def _data_of(folder, data=None) -> Path:
     if not Path(d).is_dir(): raise FileNotFoundError(f"{d}: the data folder of {folder} is missing; pass data= (the output of `clotlib tile` / `clotlib window`)")
     return Path(d)
 
+def _predict_rows(model, rows, root, bs:int=64, num_workers:int|None=0) -> tuple:
+    "`(pred, skipped)` of a model folder on `rows`: `predict_table`, or `clotlib.learn.sequence.cnn_outputs` for stacked (2.5D) inputs."
+    if (model_config(model).get('input') or {}).get('neighbours'):
+        from clotlib.learn.sequence import cnn_outputs
+        pred, _, skipped = cnn_outputs(model, rows, root, bs=bs, num_workers=num_workers)
+    else:
+        from clotlib.learn.train import predict_table
+        pred, _, skipped = predict_table(model, rows, root=root, embeddings=False, bs=bs, num_workers=num_workers)
+    return pred, skipped
+
 def write_predictions(model, # a model folder from `clotlib train`
                       data=None, # its data folder (default: the one in config.json)
                       parts=('valid', 'test'), # which rows of split.csv to predict
@@ -454,7 +464,6 @@ def write_predictions(model, # a model folder from `clotlib train`
                      ) -> pd.DataFrame:
     "Predict the model's validation / test rows; the frame (image rows + truth + part + probabilities) is written to `predictions.csv`."
     from clotlib.learn.data import read_table
-    from clotlib.learn.train import predict_table
     model = Path(model); task = _task_of(model); data = _data_of(model, data)
     split = pd.read_csv(model/'split.csv', dtype=str)
     table, _ = read_table(data, task)
@@ -463,7 +472,7 @@ def write_predictions(model, # a model folder from `clotlib train`
     if not len(rows): raise NothingDone(f'{model}/split.csv has no {"/".join(parts)} rows in {data}')
     labels = prob_columns(task)
     if task == 'ich': rows = rows.rename(columns={l: TRUE_PREFIX + l for l in labels})
-    pred, _, skipped = predict_table(model, rows, root=data, embeddings=False, bs=bs, num_workers=num_workers)
+    pred, skipped = _predict_rows(model, rows, data, bs, num_workers)
     keep = [c for c in pred.columns if c in (['image_id', 'patient_id', 'center_id', 'tissue_fraction', 'label', 'ID', 'PatientID',
                                                'StudyInstanceUID', 'SeriesInstanceUID', 'z', 'path', 'part'] + truth_columns(task) + labels)]
     pred = pred[keep]
@@ -508,11 +517,14 @@ def predict_model(model, # a model folder
                   num_workers:int|None=None # decoding processes
                  ) -> tuple:
     "`(frame, skipped)`: the model's predictions on `src` — per patient for clot, per image for ich — calibrated as stored."
-    from clotlib.learn.train import predict_table
     cfg = model_config(model); task = cfg['task']
     cal = cfg.get('calibration') if calibrate else None
     pool = pool or (cal or {}).get('pool', 'mean'); k = k or (cal or {}).get('k', 8)
-    pred, _, skipped = predict_table(model, src, root=root, embeddings=False, bs=bs, num_workers=num_workers)
+    if isinstance(src, pd.DataFrame): rows, root = src, Path(root or '.')
+    else:
+        from clotlib.learn.train import _table_for
+        rows, root = _table_for(src, task)
+    pred, skipped = _predict_rows(model, rows, root, bs, num_workers)
     if task == 'clot': pred = patient_level(pred, pool, k)
     return calibrate_frame(pred, cal), skipped
 

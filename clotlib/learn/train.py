@@ -505,6 +505,7 @@ def bench_loader(out:str|Path|None=None, # scratch folder (default: temporary, r
             learn = Learner(d, model, loss_func=CrossEntropyLossFlat(), cbs=timer)
             with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4)
             return timer.n/timer.secs
+        xw = torch.randn(bs, 3, size, size); model(xw).sum().backward(); model.zero_grad()   # warm-up: first-call costs excluded
         r = dict(train_from_png=0., train_in_memory=0., predict_from_png=0., forward_in_memory=0.)
         save_bundle(model, tmp/'model', task='clot', labels=list(CLOT_CLASSES), size=size, **NORM)
         for _ in range(repeat):                         # interleaved, so both sides see the same machine load

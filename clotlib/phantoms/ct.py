@@ -11,8 +11,8 @@ from ..core import parallel_map, atomic_write, write_csv
 from ..reference import ICH_LABELS, ICH_SUBTYPES, RSNA_PREVALENCE
 
 # %% auto #0
-__all__ = ['ODD_SIZES', 'PROFILES', 'phantom_slices', 'phantom_study', 'plan_ct', 'phantom_dicom', 'kaggle_labels',
-           'make_phantom_ct', 'study_truth', 'phantoms_ct_cmd', 'synthetic_ct_labels']
+__all__ = ['ODD_SIZES', 'PROFILES', 'SUBTYPE_RATES', 'binned_noise_sd', 'phantom_slices', 'phantom_study', 'plan_ct',
+           'phantom_dicom', 'kaggle_labels', 'make_phantom_ct', 'study_truth', 'phantoms_ct_cmd', 'synthetic_ct_labels']
 
 # %% ../../nbs/02_phantoms.ct.ipynb #c26ad89e
 # (rows, columns) of the non-512 slices in the real RSNA train set
@@ -206,6 +206,14 @@ def _exclusive(m:dict, min_px:int) -> dict:
         if x.sum() >= min_px: out[s] = x
     return out
 
+# %% ../../nbs/02_phantoms.ct.ipynb #98600147
+def binned_noise_sd(binning:float # native pixels per pixel along each axis
+                   ) -> float:
+    "SD of the block mean of the phantom's correlated noise (Gaussian-filtered white noise, sigma 1 native px) over `binning`x`binning` native pixels, relative to one native pixel."
+    n = max(1, int(round(binning)))
+    d = np.subtract.outer(np.arange(n), np.arange(n))
+    return float(np.exp(-d**2/4.0).sum()/n**2)        # autocorrelation exp(-d^2/4) of that noise, summed over the block
+
 # %% ../../nbs/02_phantoms.ct.ipynb #b647946c
 def phantom_slices(seed:int, # study seed: the same seed gives the same study
                    slices:int=24, # number of axial slices, skull base to vertex
@@ -214,6 +222,7 @@ def phantom_slices(seed:int, # study seed: the same seed gives the same study
                    spacing:float=0.48828125, # pixel spacing in mm
                    hu_min:int=-1024, # lowest HU stored (the -1000 floor of the pxrepr quirk)
                    fov_pad:bool=False, # set pixels outside the scan circle to -3024 HU
+                   binning:float=1, # native (512-matrix) pixels per pixel along each axis: blur and noise are those of the native pixels, averaged
                   ):
     "Yield `(hu, masks, regions)` for each slice of a phantom study."
     from scipy import ndimage
@@ -255,19 +264,23 @@ def phantom_slices(seed:int, # study seed: the same seed gives the same study
             hu[brain & _ellipse(g['X'], g['Y'], 0, -28, 11*f + 0.5, 8*f + 0.5)] = -950
         if 0.08 < t < 0.26:                                 # frontal sinus inside the frontal bone
             hu[bone & _ellipse(g['X'], g['Y'], 0, -a['B']*w + a['scalp'] + skull_th.mean()/2, 13, 3.5)] = -900
-        hu = ndimage.gaussian_filter(hu, 0.6)
-        noise = ndimage.gaussian_filter(rng.standard_normal((rows, cols), np.float32), 1.0)
-        hu += noise*(a['noise']/0.282)                      # correlated noise with sd `a['noise']`
-        hu[bone] += rng.normal(0, 45, int(bone.sum())).astype(np.float32)
+        if binning == 1:
+            hu = ndimage.gaussian_filter(hu, 0.6)
+            noise = ndimage.gaussian_filter(rng.standard_normal((rows, cols), np.float32), 1.0)
+            hu += noise*(a['noise']/0.282)                  # correlated noise with sd `a['noise']`
+        else:                                               # the native blur and noise, binned
+            hu = ndimage.gaussian_filter(hu, 0.6/binning)
+            hu += rng.standard_normal((rows, cols), np.float32)*np.float32(a['noise']*binned_noise_sd(binning))
+        hu[bone] += rng.normal(0, 45/binning, int(bone.sum())).astype(np.float32)
         lm = _lesion_masks(g, a, L, t, slices, di, R, vent, brain, sulci_fn)
         edema = lm.pop('_edema', None)
         masks = _exclusive(lm, min_px)
         if edema is not None and 'intraparenchymal' in masks:
             e = edema & ~np.logical_or.reduce(list(masks.values()))
-            hu[e] = L['intraparenchymal']['edema_hu'] + rng.normal(0, 3, int(e.sum()))
+            hu[e] = L['intraparenchymal']['edema_hu'] + rng.normal(0, 3/binning, int(e.sum()))
         for s, mk in masks.items():
             n = int(mk.sum())
-            hu[mk] = np.clip(L[s]['hu'] + rng.normal(0, 4, n), 52, 88)
+            hu[mk] = np.clip(L[s]['hu'] + rng.normal(0, 4/binning, n), 52, 88)
         if fov_pad: hu[np.hypot(g['xi'], g['yi']) > min(rows, cols)/2*spacing] = -3024
         hu = np.clip(np.rint(hu), -3024 if fov_pad else hu_min, 3071).astype(np.int16)
         masks = {s: masks.get(s, np.zeros((rows, cols), bool)) for s in ICH_SUBTYPES}
@@ -279,7 +292,7 @@ def phantom_study(seed:int, # study seed
                   slices:int=24, # number of axial slices
                   subtypes=None, # lesions to place (None = all five, () = a normal study)
                   regions:bool=False, # also return the anatomical regions (skull, brain, ventricles, inner_skull)
-                  **kwargs # `size`, `spacing`, `hu_min`, `fov_pad`: see `phantom_slices`
+                  **kwargs # `size`, `spacing`, `hu_min`, `fov_pad`, `binning`: see `phantom_slices`
                  ):
     "True HU volume (int16 `[z, y, x]`) and lesion masks (subtype -> bool `[z, y, x]`) of a phantom study."
     hus, masks, regs = [], {s: [] for s in ICH_SUBTYPES}, {}
@@ -319,22 +332,33 @@ def _media_uids(rng, profile, n):
     return [str(base + i) for i in range(n)]
 
 # %% ../../nbs/02_phantoms.ct.ipynb #6c053c18
-_P_SUBTYPE = dict(epidural=0.06, intraparenchymal=0.6, intraventricular=0.38, subarachnoid=0.32, subdural=0.4)
+# chance of each subtype in a study with a hemorrhage: roughly the RSNA slice prevalences on large datasets
+SUBTYPE_RATES = dict(epidural=0.06, intraparenchymal=0.6, intraventricular=0.38, subarachnoid=0.32, subdural=0.4)
 
 def plan_ct(studies:int=10, # number of studies
             seed:int=0, # dataset seed
             slices:int=24, # slices per study
-            quirks:bool=True # include the pxrepr, odd-size and truncated-file quirks
+            quirks:bool=True, # include the pxrepr, odd-size and truncated-file quirks
+            matrix:int|None=None, # rows/columns of a 512×512 slice (e.g. 128: pixels 4× larger, same anatomy in mm); None = native
+            bleed_rate:float=0.45, # share of studies with a hemorrhage (at least one study with and, from 3 studies, one without)
+            subtype_rates:dict|None=None # chance of each subtype in a study with a hemorrhage (default `SUBTYPE_RATES`; a partial dict updates it)
            ) -> list:
     "Per-study specifications (JSON-serialisable dicts) of a phantom CT dataset."
     if studies < 1: raise ValueError(f'studies must be >= 1, got {studies}')
     if slices < 8: raise ValueError(f'slices must be >= 8 (lesions span slices, ventricles sit mid-series), got {slices}')
+    if matrix is not None and not (isinstance(matrix, (int, np.integer)) and 32 <= matrix <= 512):
+        raise ValueError(f'matrix must be an integer from 32 to 512 (or None), got {matrix!r}')
+    if not 0 <= bleed_rate <= 1: raise ValueError(f'bleed_rate must be in [0, 1], got {bleed_rate}')
+    rates = dict(SUBTYPE_RATES, **(subtype_rates or {}))
+    bad = set(rates) - set(ICH_SUBTYPES)
+    if bad: raise ValueError(f'unknown subtypes in subtype_rates: {sorted(bad)}; use names from {ICH_SUBTYPES}')
+    if not all(0 <= v <= 1 for v in rates.values()): raise ValueError(f'subtype_rates must be in [0, 1], got {rates}')
     r = np.random.default_rng([seed, 10])
-    n_pos = int(np.clip(r.binomial(studies, 0.45), 1, max(1, studies - 1) if studies >= 3 else studies))
+    n_pos = int(np.clip(r.binomial(studies, bleed_rate), 1, max(1, studies - 1) if studies >= 3 else studies))
     pos = set(r.permutation(studies)[:n_pos].tolist())
     subs = {i: [] for i in range(studies)}
     for i in sorted(pos):
-        subs[i] = [s for s in ICH_SUBTYPES if r.random() < _P_SUBTYPE[s]] or [str(r.choice(ICH_SUBTYPES[1:]))]
+        subs[i] = [s for s in ICH_SUBTYPES if r.random() < rates[s]] or [str(r.choice(ICH_SUBTYPES[1:]))]
     for s in r.permutation(list(ICH_SUBTYPES)).tolist():       # every subtype at least once
         if not any(s in v for v in subs.values()):
             i = min(sorted(pos), key=lambda j: (len(subs[j]), r.random())); subs[i].append(s)
@@ -356,16 +380,18 @@ def plan_ct(studies:int=10, # number of studies
         spacing = float(r.choice(P['spacings']))
         if quirk[i] == 'size': spacing = round(250.0/min(rows, cols), 6)
         tilt = float(r.choice(P['tilts'])); wc, ww = P['windows'][int(r.integers(len(P['windows'])))]
+        ph = dict(seed=sseed, slices=slices, subtypes=sorted(subs[i], key=ICH_SUBTYPES.index), size=[rows, cols],
+                  spacing=spacing, hu_min=-1000 if quirk[i] == 'pxrepr' else -1024, fov_pad=P['fov_pad'] and quirk[i] != 'pxrepr')
+        if matrix is not None:                                  # the same field of view on fewer, larger pixels
+            k = 512/matrix
+            ph.update(size=[max(8, round(rows/k)), max(8, round(cols/k))], spacing=round(spacing*k, 6), binning=k)
         pid, st, se = _hexid(u, 8, used), _hexid(u, 10, used), _hexid(u, 10, used)
         specs.append(dict(
             index=i, PatientID=pid, StudyInstanceUID=st, SeriesInstanceUID=se,
             sop=[_hexid(u, 9, used) for _ in range(slices)], media=_media_uids(u, prof, slices),
             profile=prof, quirk=quirk[i], intercept=str(r.choice(['0', '0', '1'])) if quirk[i] == 'pxrepr' else '-1024',
             window=[wc, ww], tilt=tilt, y0=float(r.uniform(-150, 40)), z0=float(r.uniform(-60, 110)),
-            truncated=int(r.integers(1, slices - 1)) if i == trunc_study else -1,
-            phantom=dict(seed=sseed, slices=slices, subtypes=sorted(subs[i], key=ICH_SUBTYPES.index), size=[rows, cols],
-                         spacing=spacing, hu_min=-1000 if quirk[i] == 'pxrepr' else -1024,
-                         fov_pad=P['fov_pad'] and quirk[i] != 'pxrepr')))
+            truncated=int(r.integers(1, slices - 1)) if i == trunc_study else -1, phantom=ph))
     return specs
 
 # %% ../../nbs/02_phantoms.ct.ipynb #2eacf1de
@@ -487,12 +513,16 @@ def make_phantom_ct(dest, # output folder (created)
                     masks:bool=False, # also write `masks/ID_<hex>.png` label images
                     quirks:bool=True, # include the pxrepr, odd-size and truncated-file quirks
                     scheduler=None, # Dask scheduler address / Client / cluster: make the studies there
-                    progress:bool=True # show a progress bar
+                    progress:bool=True, # show a progress bar
+                    matrix:int|None=None, # rows/columns of a 512×512 slice (see `plan_ct`; None = native)
+                    bleed_rate:float=0.45, # share of studies with a hemorrhage (see `plan_ct`)
+                    subtype_rates:dict|None=None # chance of each subtype in a bleeding study (see `plan_ct`)
                    ):
     "Write a phantom RSNA-layout CT dataset to `dest`; returns the truth table (one row per image)."
-    import pandas as pd, warnings
+    import pandas as pd, warnings, inspect
     dest = Path(dest); (dest/'stage_2_train').mkdir(parents=True, exist_ok=True)
-    specs = plan_ct(studies, seed, slices, quirks)
+    opts = dict(matrix=matrix, bleed_rate=bleed_rate, subtype_rates=subtype_rates)
+    specs = plan_ct(studies, seed, slices, quirks, **opts)
     ours = {f'{x}.dcm' for s in specs for x in s['sop']}
     stale = [p.name for p in (dest/'stage_2_train').glob('*.dcm') if p.name not in ours]
     if stale: warnings.warn(f'{len(stale)} DICOM files in {dest/"stage_2_train"} are not part of this dataset (e.g. {stale[0]}); '
@@ -504,6 +534,7 @@ def make_phantom_ct(dest, # output folder (created)
     write_csv(truth, dest/'truth.csv')
     write_csv(kaggle_labels(truth, seed), dest/'stage_2_train.csv')
     meta = dict(format='clotlib phantom CT', version=1, seed=seed, studies=studies, slices=slices, quirks=quirks,
+                **{k: v for k, v in opts.items() if v != inspect.signature(plan_ct).parameters[k].default},
                 studies_spec=[{k: s[k] for k in ('StudyInstanceUID', 'SeriesInstanceUID', 'PatientID', 'profile',
                                                  'quirk', 'phantom')} for s in specs])
     with atomic_write(dest/'phantom.json', 'w') as o: json.dump(meta, o, indent=1)
@@ -528,12 +559,13 @@ def phantoms_ct_cmd(dir, # output folder
                     seed=0, # random seed
                     slices=24, # axial slices per study
                     workers=None, # local processes
-                    progress:bool=True # show a progress bar
+                    progress:bool=True, # show a progress bar
+                    matrix:int|None=None # rows/columns of a 512×512 slice (None = native)
                    ) -> str:
     "CLI work function for `clotlib phantoms ct`: write the dataset, return a one-line summary."
     from clotlib.core import NothingDone
     if studies < 1: raise NothingDone(f'nothing to do: --studies is {studies}')
-    t = make_phantom_ct(dir, studies=studies, seed=seed, slices=slices, workers=workers, progress=progress)
+    t = make_phantom_ct(dir, studies=studies, seed=seed, slices=slices, workers=workers, progress=progress, matrix=matrix)
     q = t.quirk.value_counts()
     qs = ', '.join(f'{n} {k}' for k, n in q.items() if k)
     return f'{len(t)} slices in {studies} studies ({int(t["any"].sum())} positive; quirks: {qs}) in {dir}'

@@ -206,7 +206,7 @@ def _exclusive(m:dict, min_px:int) -> dict:
         if x.sum() >= min_px: out[s] = x
     return out
 
-# %% ../../nbs/02_phantoms.ct.ipynb #98600147
+# %% ../../nbs/02_phantoms.ct.ipynb #0da7d175
 def binned_noise_sd(binning:float # native pixels per pixel along each axis
                    ) -> float:
     "SD of the block mean of the phantom's correlated noise (Gaussian-filtered white noise, sigma 1 native px) over `binning`x`binning` native pixels, relative to one native pixel."

@@ -199,7 +199,10 @@ def bench_cmd(what:str, # 'slides', 'ct' or 'loader'
              ) -> str:
     "`clotlib bench`: run one benchmark, print its JSON on stdout, return a summary line."
     from clotlib.core import NothingDone
-    fns = {'ct': bench_ct, 'slides': bench_slides}
+    def loader(out):
+        from clotlib.learn.train import bench_loader   # torch, fastai and timm load only for this benchmark
+        return bench_loader(out)
+    fns = {'ct': bench_ct, 'slides': bench_slides, 'loader': loader}
     if what not in fns: raise NothingDone(f'the {what} benchmark is not built yet (available: {", ".join(fns)})')
     res = fns[what](out)
     print(json.dumps(res, indent=1))

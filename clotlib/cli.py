@@ -38,7 +38,8 @@ def _window_help(mod) -> str:
 COMMANDS = {
     ('demo',): dict(target='clotlib.demo:demo_cmd',
         help='phantoms -> both pipelines -> models -> results tables, all on CPU', example='clotlib demo --out demo_out',
-        args=[_a('--out', help='output folder (results in OUT/results)'), _seed]),
+        args=[_a('--out', help='output folder (results in OUT/results)'), _seed,
+              _a('--quick', action='store_true', help='smaller phantoms and fewer runs (a few minutes)')]),
     ('phantoms', 'slides'): dict(target='clotlib.phantoms.slides:phantoms_slides_cmd',
         help='STRIP-AI-layout phantom slides: DIR/train/*.tif, DIR/train.csv, DIR/truth.json',
         example='clotlib phantoms slides data/slides --n 12 --size 3000',
@@ -78,19 +79,119 @@ COMMANDS = {
               _a('--crop', action='store_true', help='crop black edges before resizing'),
               _a('--minmax', action='store_true', help='per-image min-max scaling inside each window'),
               _a('--size', type=_checked(int, lo=1), help='output size in px'), _workers, _sched, _wait]),
+    ('baselines',): dict(target='clotlib.baselines:baselines_cmd',
+        help="write-up (d)'s per-label classical baselines (logistic regression, LinearSVC, SGD, MLP, CNN): OUT/baselines.md + .csv",
+        example='clotlib baselines ich ct_png --models logreg,cnn --size 64 --out baselines_ich',
+        args=[_a('task', choices=['clot', 'ich'], help='clot: STRIP AI slides (CE vs LAA); ich: RSNA head CT (six labels)'), _a('data', help='output folder of `tile` (clot) or `window` (ich)'),
+              _a('--models', help='comma-separated: logreg, linearsvc, sgd, mlp, cnn'), _a('--out', help='output folder (default: DATA/baselines)'),
+              _a('--size', type=_checked(int, lo=8), help='images are resized to SIZE x SIZE'),
+              _a('--gray', action=argparse.BooleanOptionalAction, help='grayscale (as the write-up) or RGB'),
+              _a('--split', choices=['patient', 'random'], help='80/20 split grouped by patient, or at random'),
+              _a('--max-per-class', type=_checked(int, lo=1), help='rows per class of each balanced set'),
+              _a('--C', dest='C', help='regularisation grid of the linear models, comma-separated'),
+              _a('--solver', help='LogisticRegression solver'), _a('--epochs', type=_checked(int, lo=1), help='MLP/CNN epochs at most'),
+              _a('--patience', type=_checked(int, lo=1), help='early stopping: epochs without validation improvement'),
+              _a('--batch-size', type=_checked(int, lo=1), help='MLP/CNN batch size'), _a('--lr', type=_checked(float, lo=0), help='MLP/CNN SGD learning rate'),
+              _seed, _workers, _a('--threads', type=_checked(int, lo=1), help='torch threads'),
+              _a('--kind', help="what the data is, written into every table (default: 'phantom' for phantom data)")]),
+    ('evaluate',): dict(target='clotlib.metrics:evaluate_cmd',
+        help='score a submission: the competition metric and the write-ups\' metrics, table on stdout',
+        example='clotlib evaluate clot submission.csv data/slides/train.csv',
+        args=[_a('task', choices=['clot', 'ich'], help='clot: STRIP AI slides (CE vs LAA); ich: RSNA head CT (six labels)'), _a('pred', help='submission CSV (patient_id,CE,LAA or ID,Label)'),
+              _a('labels', help='train.csv / stage_2_train.csv, or a tiles.csv / index.csv with labels'),
+              _a('--threshold', type=_checked(float, lo=0, hi=1), help='positive when p > threshold'),
+              _a('--out', help='also write the table as CSV here'),
+              _a('--strict', action='store_true', help='fail when predictions and labels do not cover the same ids')]),
     ('train',): dict(target='clotlib.learn.train:train_cmd',
-        help='fine-tune a timm model with fastai on the output of `tile` or `window`',
-        args=[_a('task', choices=['clot', 'ich']), _a('data', help='output folder of `tile` (clot) or `window` (ich)'),
-              _a('--arch', default='resnet18'), _a('--epochs', type=int, default=1), _a('--size', type=int, default=224),
-              _a('--bs', type=int, default=32), _a('--pretrained', action=argparse.BooleanOptionalAction, default=True),
-              _a('--out', default='model_out'), _seed]),
-    ('predict',): dict(target='clotlib.learn.train:predict_cmd',
-        help='Kaggle-format submission from an exported model',
-        args=[_a('task', choices=['clot', 'ich']), _a('model'), _a('src'), _a('--out', required=True, help='CSV to write')]),
+        help='fine-tune a timm model with fastai on the output of `tile` (clot) or `window` (ich): a model folder',
+        example='clotlib train ich ct_png --arch resnet18 --epochs 4 --size 128 --no-pretrained --out models/ich-r18',
+        args=[_a('task', choices=['clot', 'ich'], help='clot: STRIP AI slides (CE vs LAA); ich: RSNA head CT (six labels)'), _a('data', help='output folder of `tile` (clot) or `window` (ich)'),
+              _a('--arch', help='timm name, squeezenet1_1, squeezenet_bn or cct_7_3x1_32 / cct_7_7x2_224'),
+              _a('--epochs', type=_checked(int, lo=1), help='training epochs'), _a('--size', type=_checked(int, lo=8), help='input side (px)'),
+              _a('--bs', type=_checked(int, lo=1), help='batch size'), _a('--lr', type=_checked(float, lo=0), help='(peak) learning rate'),
+              _a('--loss', help=lambda mod: f'one of {", ".join(mod.LOSSES)}; auto: ce for clot, wbce (positive weights from the label counts) for ich'),
+              _a('--opt', choices=['adam', 'adamw', 'sgd', 'rmsprop'], help='optimiser'),
+              _a('--sched', choices=['one_cycle', 'plateau', 'step', 'constant'], help='plateau: x0.1 after 5 flat epochs; step: x0.412 every 50'),
+              _a('--pretrained', action=argparse.BooleanOptionalAction, help="timm's ImageNet weights (fetched by timm, or --weights)"),
+              _a('--weights', help='local weights file for the body (safetensors or a state dict)'),
+              _a('--head', help=lambda mod: "the network's head: " + ', '.join(sys.modules['clotlib.learn.models'].HEADS) + " (default: the write-up's head of the architecture)"),
+              _a('--split', choices=['patient', 'random'], help='patient-grouped (default) or random, as write-up (e) compared'),
+              _a('--valid-pct', type=_checked(float, lo=0, hi=0.9), help='validation rows (patient-grouped with --split patient)'), _a('--test-pct', type=_checked(float, lo=0, hi=0.9), help='held-out rows for the results'),
+              _a('--weighted', action='store_true', help='class-weighted sampling'),
+              _a('--upsample-epidural', type=_checked(int, lo=1), help='repeat epidural-positive rows (write-up (c): 8)'),
+              _a('--patience', type=_checked(int, lo=1), help='early stopping patience (epochs)'),
+              _a('--fp16', action=argparse.BooleanOptionalAction, help='mixed precision (used on GPU only)'),
+              _a('--windows', help='CT windows the images were made with, recorded in config.json'),
+              _a('--out', help='model folder'), _seed, _a('--workers', type=_checked(int, lo=0), help='loader processes')]),
+    ('train', 'ich-seq'): dict(target='clotlib.learn.sequence:train_seq_cmd',
+        help='bidirectional GRU over per-slice CNN embeddings in z order (RSNA 2019 winners), six labels per slice',
+        example='clotlib train ich-seq embeddings/ich-r18 --out models/ich-seq',
+        args=[_a('embeddings', help='folder written by `clotlib embed` from the CNN and its own data'), _a('--out', help='model folder'),
+              _a('--features', help='what the GRU reads: embeddings, probabilities or both'),
+              _a('--hidden', type=_checked(int, lo=1), help='GRU hidden units per direction'),
+              _a('--deltas', action=argparse.BooleanOptionalAction, help='add differences to the neighbouring slices (2nd place)'),
+              _a('--epochs', type=_checked(int, lo=1), help='training epochs'), _a('--lr', type=_checked(float, lo=0), help='learning rate'),
+              _a('--fit-on', help="rows the GRU is trained on, by the CNN's split (its validation studies: the CNN never trained on them)"), _seed]),
+    ('train', 'clot-mil'): dict(target='clotlib.learn.mil:train_mil_cmd',
+        help='gated attention-MIL (Ilse et al. 2018) over tile embeddings: one CE/LAA prediction per patient',
+        example='clotlib train clot-mil embeddings/clot-r50 --out models/clot-mil',
+        args=[_a('embeddings', help='folder written by `clotlib embed` from a clot model and its tiles.csv'), _a('--out', help='model folder'),
+              _a('--by', help='bag: patient_id or image_id'), _a('--hidden', type=_checked(int, lo=1), help='attention units'),
+              _a('--epochs', type=_checked(int, lo=1), help='training epochs'), _a('--lr', type=_checked(float, lo=0), help='learning rate'),
+              _a('--fit-on', help='rows the bags are trained on'), _seed]),
+    ('embed',): dict(target='clotlib.learn.sequence:embed_cmd',
+        help='per-image embeddings and probabilities of a trained model, cached: the input of `train ich-seq` / `train clot-mil`',
+        example='clotlib embed models/ich-r18 ct_png embeddings/ich-r18',
+        args=[_a('model', help='model folder'), _a('data', help='output folder of `tile` / `window` the model reads'),
+              _a('out', help='embeddings folder'), _a('--bs', type=_checked(int, lo=1), help='batch size'),
+              _a('--force', action='store_true', help='recompute even when the cache matches')]),
+    ('predict',): dict(target='clotlib.ensemble:predict_cmd', wrap='clotlib.cli:_predict',
+        help='Kaggle-format submission (STRIP AI patient_id,CE,LAA or RSNA ID,Label); several models = their ensemble',
+        example='clotlib predict ich models/ich-r18 models/ich-seresnet50 test_png --out submission.csv',
+        args=[_a('task', choices=['clot', 'ich'], help='clot: STRIP AI slides (CE vs LAA); ich: RSNA head CT (six labels)'), _a('model', nargs='+', help='model folder(s), an ensemble folder, or prediction CSVs'),
+              _a('src', help='tiles.csv / index.csv folder, a CSV with a path column, or a PNG folder'),
+              _a('--out', required=True, help='CSV to write'),
+              _a('--how', choices=['mean', 'weighted', 'logit', 'rank'], help='combination of several members'),
+              _a('--weights', help="member weights, comma-separated (e.g. '0.6,0.4')"),
+              _a('--pool', choices=['mean', 'median', 'topk'], help='clot: tiles -> slide pooling'),
+              _a('--k', type=_checked(int, lo=1), help='tiles per slide for --pool topk'),
+              _a('--calibrate', action=argparse.BooleanOptionalAction, help='apply the calibrations stored in config.json'),
+              _a('--trust-pickle', action='store_true', help='allow a fastai model.pkl (unpickling runs code: only for files you trust)'),
+              _a('--bs', type=_checked(int, lo=1), help='batch size'), _workers]),
+    ('calibrate',): dict(target='clotlib.ensemble:calibrate_cmd',
+        help="fit temperature / Platt calibration on a model's validation rows; stored in MODEL/config.json, applied by `predict`",
+        example='clotlib calibrate models/clot-r50 --shrink fit --clip 0.05',
+        args=[_a('model', help='model folder'), _a('--method', choices=['temperature', 'platt', 'none'], help='temperature: one parameter per label; platt: slope and offset'),
+              _a('--shrink', help="shrink towards 0.5: a number in [0, 1) or 'fit'"),
+              _a('--clip', type=_checked(float, lo=0, hi=0.5), help='clip probabilities to [clip, 1 - clip]'),
+              _a('--pool', choices=['mean', 'median', 'topk'], help='clot: tile pooling for the patient rows'),
+              _a('--soften-only', action='store_true', help='only soften (temperature >= 1)')]),
+    ('ensemble',): dict(target='clotlib.ensemble:ensemble_cmd',
+        help="fit an ensemble (weights, calibration) on the members' validation rows: OUT/ensemble.json, used by `predict`",
+        example='clotlib ensemble models/clot-r50 models/clot-sqbn models/clot-effb2 --out models/clot-ens',
+        args=[_a('models', nargs='+', help='model folders or prediction CSVs (with part and truth columns)'),
+              _a('--out', required=True, help='ensemble folder'), _a('--how', choices=['mean', 'weighted', 'logit', 'rank'], help='combination: weights fitted on validation with weighted'),
+              _a('--calibrate', choices=['temperature', 'platt', 'none'], help="the ensemble's calibration"),
+              _a('--shrink', help="a number in [0, 1) or 'fit'"), _a('--clip', type=_checked(float, lo=0, hi=0.5), help='clip probabilities to [clip, 1 - clip]')]),
+    ('results',): dict(target='clotlib.results:results_cmd',
+        help="the write-ups' results tables (markdown + CSV + PNG) from run folders, beside the published numbers",
+        example='clotlib results runs --out results',
+        args=[_a('runs', help='a run folder (from the demo or `run_plan`), or model folders with predictions.csv'),
+              _a('--out', help='output folder (default: RUNS/results)')]),
     ('bench',): dict(target='clotlib.bench:bench_cmd',
         help='side-by-side throughput ratios, JSON on stdout', example='clotlib bench slides 2>/dev/null',
-        args=[_a('what', choices=['slides', 'ct', 'loader']), _a('--out', help='scratch folder (default: a temporary one)')]),
+        args=[_a('what', choices=['slides', 'ct', 'loader'], help='slides: tiling vs a seed-style loop; ct: windowing; loader: training/prediction input pipeline'), _a('--out', help='scratch folder (default: a temporary one)')]),
 }
+
+def _predict(trust_pickle:bool=False, **kw) -> str:
+    "`predict`: fastai pickles (only with --trust-pickle) through `learn.train`; bundles, ensembles and CSVs through `clotlib.ensemble`."
+    from pathlib import Path
+    models = [Path(m) for m in kw['model']]
+    pkl = [m for m in models if m.suffix == '.pkl' or (m.is_dir() and not (m/'config.json').exists() and (m/'model.pkl').exists())]
+    if pkl:
+        from clotlib.learn.train import predict_cmd
+        return predict_cmd(kw['task'], kw['model'], kw['src'], kw['out'], trust_pickle=trust_pickle, bs=kw['bs'], workers=kw['workers'])
+    return _target(('predict',))(**kw)
 
 # %% ../nbs/80_cli.ipynb #a2f22e5a
 def is_built(cmd:tuple) -> bool:
@@ -109,10 +210,17 @@ class _Help(argparse.RawDescriptionHelpFormatter):
         return h
 
 def _find_cmd(argv:list) -> tuple|None:
-    "The subcommand named in `argv` (the first one or two words that are not options), or None."
-    words = [a for a in argv if not a.startswith('-')][:2]
+    "The subcommand named in `argv` (its first one or two words, when they are not options), or None."
+    words = []
+    for a in argv[:2]:
+        if a.startswith('-'): break
+        words.append(a)
     for n in (2, 1):
-        if tuple(words[:n]) in COMMANDS: return tuple(words[:n])
+        if len(words) >= n and tuple(words[:n]) in COMMANDS: return tuple(words[:n])
+
+def _joined(argv:list, cmd:tuple|None) -> list:
+    "`argv` with a two-word subcommand whose first word is also a subcommand (`train ich-seq`) as one argparse word."
+    return [' '.join(cmd), *argv[2:]] if cmd and len(cmd) == 2 and (cmd[0],) in COMMANDS else list(argv)
 
 def _target(cmd:tuple):
     "The work function of subcommand `cmd` (imports its module)."
@@ -129,14 +237,15 @@ def build_parser(detail:tuple|None=None # the subcommand about to run: its defau
     sub, groups, p.by_cmd = p.add_subparsers(dest='command', metavar='COMMAND'), {}, {}
     for cmd, spec in COMMANDS.items():
         if not is_built(cmd): continue
-        parent = sub
-        if len(cmd) == 2:
+        parent, name = sub, cmd[-1]
+        if len(cmd) == 2 and (cmd[0],) in COMMANDS: name = ' '.join(cmd)   # `train ich-seq` beside `train {clot,ich}`: one word to argparse
+        elif len(cmd) == 2:
             if cmd[0] not in groups:
                 g = sub.add_parser(cmd[0], help=f'{cmd[0]} commands')
                 groups[cmd[0]] = g.add_subparsers(dest='subcommand', metavar='KIND', required=True)
             parent = groups[cmd[0]]
         ex = spec.get('example')
-        sp = parent.add_parser(cmd[-1], help=spec['help'], description=spec['help'], formatter_class=_Help,
+        sp = parent.add_parser(name, help=spec['help'], description=spec['help'], formatter_class=_Help,
                                epilog=f'example:\n  {ex}' if ex else None)
         fn = _target(cmd) if cmd == detail else None
         mod = sys.modules[fn.__module__] if fn else None
@@ -154,6 +263,10 @@ def build_parser(detail:tuple|None=None # the subcommand about to run: its defau
 # %% ../nbs/80_cli.ipynb #4c5e4162
 def run(cmd:tuple, **kwargs) -> str:
     "Import and run the work function of subcommand `cmd` with `kwargs`; returns its summary line."
+    w = COMMANDS[cmd].get('wrap')
+    if w:
+        mod, fn = w.split(':')
+        return getattr(importlib.import_module(mod), fn)(**kwargs)
     return _target(cmd)(**kwargs)
 
 # %% ../nbs/80_cli.ipynb #e0b214af
@@ -171,8 +284,11 @@ def _unknown(p:argparse.ArgumentParser, extra:list) -> str:
 def main(argv:list|None=None) -> int:
     "Entry point of the `clotlib` console script."
     argv = sys.argv[1:] if argv is None else list(argv)
-    p = build_parser(_find_cmd(argv))
-    args, extra = p.parse_known_args(argv)
+    import warnings
+    warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated')   # printed by fastai's own import
+    cmd = _find_cmd(argv)
+    p = build_parser(cmd)
+    args, extra = p.parse_known_args(_joined(argv, cmd))
     args = vars(args); cmd = args.pop('_cmd', None)
     if extra: (p.by_cmd[cmd] if cmd else p).error(_unknown(p.by_cmd[cmd] if cmd else p, extra))   # the subcommand's usage
     if cmd is None: p.print_help(); return 2

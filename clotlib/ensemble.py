@@ -14,13 +14,13 @@ from .metrics import (strip_log_loss, rsna_log_loss, rsna_label_losses, check_pr
                              strip_targets, binary_metrics)
 
 # %% auto #0
-__all__ = ['TASKS', 'PRED_FILE', 'TRUE_PREFIX', 'TILE_POOLS', 'SLICE_POOLS', 'COMBINES', 'EPS', 'CAL_METHODS', 'ENSEMBLE_FILE',
-           'prob_columns', 'truth_columns', 'truth', 'prob_matrix', 'score', 'read_prediction_file', 'slide_probs',
-           'patient_level', 'series_level', 'logit', 'sigmoid', 'combine', 'fit_weights', 'align_members', 'ensemble',
-           'fit_calibration', 'apply_calibration', 'calibrate_frame', 'reliability', 'plot_reliability', 'model_config',
-           'save_calibration', 'write_predictions', 'calibrate_model', 'predict_model', 'save_ensemble',
-           'load_ensemble', 'is_ensemble', 'member_predictions', 'fit_ensemble', 'predict_members', 'to_submission',
-           'predict_cmd', 'calibrate_cmd', 'ensemble_cmd']
+__all__ = ['TASKS', 'PRED_FILE', 'TRUE_PREFIX', 'TILE_POOLS', 'SLICE_POOLS', 'COMBINES', 'EPS', 'CAL_METHODS', 'T_MAX',
+           'ENSEMBLE_FILE', 'prob_columns', 'truth_columns', 'truth', 'prob_matrix', 'score', 'read_prediction_file',
+           'slide_probs', 'patient_level', 'series_level', 'logit', 'sigmoid', 'combine', 'fit_weights',
+           'align_members', 'ensemble', 'fit_calibration', 'apply_calibration', 'calibrate_frame', 'reliability',
+           'plot_reliability', 'model_config', 'save_calibration', 'write_predictions', 'calibrate_model',
+           'predict_model', 'save_ensemble', 'load_ensemble', 'is_ensemble', 'member_predictions', 'fit_ensemble',
+           'predict_members', 'to_submission', 'predict_cmd', 'calibrate_cmd', 'ensemble_cmd']
 
 # %% ../nbs/60_ensemble.ipynb #6c6c5d58
 TASKS = ('clot', 'ich')
@@ -316,19 +316,22 @@ def _transform(b, a:float, c:float, s:float, clip) -> np.ndarray:
     if s: q = 0.5 + (1 - s)*(q - 0.5)
     return np.clip(q, clip, 1 - clip) if clip else q
 
-def _fit_column(task, y, b, method, shrink, clip) -> dict:
+T_MAX = 20.   # temperatures are searched in [1/T_MAX, T_MAX] ([1, T_MAX] when only softening)
+
+def _fit_column(task, y, b, method, shrink, clip, soften_only=False) -> dict:
     "Fitted {'a', 'b', 'shrink'} for one binary column; the identity unless the fit lowers the loss."
     from scipy.optimize import minimize, minimize_scalar
     f = lambda a, c, s: _label_loss(task, y, _transform(b, a, c, s, clip))
     s0 = shrink if isinstance(shrink, (int, float)) else 0.
     best = dict(a=1., b=0., shrink=float(s0))
     if len(np.unique(y)) < 2: return best                                 # one class: nothing to fit against
-    z = logit(b)
+    a_lo, a_hi = 1/T_MAX, (1. if soften_only else T_MAX)                  # slope a = 1/T, never negative: no inverted rankings
     if method == 'temperature':
-        r = minimize_scalar(lambda t: f(math.exp(-t), 0., s0), bounds=(-3., 3.), method='bounded', options=dict(xatol=1e-5))
+        r = minimize_scalar(lambda t: f(math.exp(-t), 0., s0), bounds=(-math.log(a_hi), math.log(T_MAX)), method='bounded', options=dict(xatol=1e-5))
         cand = dict(a=math.exp(-r.x), b=0., shrink=float(s0))
     elif method == 'platt':
-        r = minimize(lambda v: f(v[0], v[1], s0), np.array([1., 0.]), method='Nelder-Mead', options=dict(xatol=1e-5, fatol=1e-9))
+        r = minimize(lambda v: f(v[0], v[1], s0), np.array([min(1., a_hi), 0.]), method='Nelder-Mead', bounds=[(a_lo, a_hi), (-5., 5.)],
+                     options=dict(xatol=1e-5, fatol=1e-9))
         cand = dict(a=float(r.x[0]), b=float(r.x[1]), shrink=float(s0))
     else: cand = dict(best)
     if shrink == 'fit':
@@ -343,7 +346,8 @@ def fit_calibration(y, # validation truth: 1 = LAA (or the strings) for clot, `(
                     method:str='temperature', # 'temperature', 'platt' or 'none'
                     shrink=None, # None, a number in [0, 1) (applied as given) or 'fit'
                     clip:float|None=None, # clip calibrated probabilities to [clip, 1 - clip]
-                    level:str|None=None # what a row is ('patient', 'image', ...): recorded, so `predict` calibrates the same unit
+                    level:str|None=None, # what a row is ('patient', 'image', ...): recorded, so `predict` calibrates the same unit
+                    soften_only:bool=False # only soften (T >= 1, Platt slope <= 1): safer on a small validation set
                    ) -> dict:
     "A JSON-able calibration: parameters per label, fitted on `(y, p)`, with the validation score before and after."
     check_arg('method', method, choices=CAL_METHODS)
@@ -358,8 +362,8 @@ def fit_calibration(y, # validation truth: 1 = LAA (or the strings) for clot, `(
     if len(y) != len(P): raise ValueError(f'{len(y)} labels but {len(P)} predictions')
     B, Y = _binary(P, task), (y[:, None] if task == 'clot' else y)
     names = ['LAA'] if task == 'clot' else list(ICH_LABELS)
-    params = {n: _fit_column(task, Y[:, j], B[:, j], method, shrink, clip) for j, n in enumerate(names)}
-    cal = dict(method=method, task=task, level=level, clip=clip, labels=params, n=int(len(y)))
+    params = {n: _fit_column(task, Y[:, j], B[:, j], method, shrink, clip, soften_only) for j, n in enumerate(names)}
+    cal = dict(method=method, task=task, level=level, clip=clip, soften_only=soften_only, labels=params, n=int(len(y)))
     cal['valid_before'] = _task_score(task, y, P)
     cal['valid_after'] = _task_score(task, y, apply_calibration(P, cal))
     return cal
@@ -435,9 +439,11 @@ def save_calibration(folder, # a model folder
     with atomic_write(Path(folder)/'config.json', 'w') as f: json.dump(cfg, f, indent=1, default=str)
     return Path(folder)/'config.json'
 
-# %% ../nbs/60_ensemble.ipynb #49ace219
+# %% ../nbs/60_ensemble.ipynb #cb1a8ad8
 def _task_of(folder, task=None) -> str:
-    return task or model_config(folder)['task']
+    t = task or model_config(folder).get('task')
+    if t not in TASKS: raise ValueError(f'{folder}: config.json names no task (clot / ich); pass task=')
+    return t
 
 def _data_of(folder, data=None) -> Path:
     d = data or model_config(folder).get('data')
@@ -493,15 +499,17 @@ def calibrate_model(model, # a model folder
                     pool:str='mean', # clot tile pooling used to make patient rows
                     k:int=8, # tiles per slide for pool='topk'
                     data=None, # data folder, when predictions.csv must be made (default: config.json's)
-                    save:bool=True # write the calibration into config.json
+                    save:bool=True, # write the calibration into config.json
+                    soften_only:bool=False # only soften (T >= 1)
                    ) -> dict:
     "Fit a calibration on the model's validation rows (its predictions.csv, made if missing) and store it in config.json."
     model = Path(model); task = _task_of(model)
     f = model/PRED_FILE
+    if not f.is_file() and (model/(PRED_FILE + '.gz')).is_file(): f = model/(PRED_FILE + '.gz')
     pred = read_prediction_file(f, task) if f.is_file() else write_predictions(model, data)
     v = _valid_unit(pred, task, pool, k)
     cal = fit_calibration(truth(v, task), prob_matrix(v, task), task, method, shrink, clip,
-                          level='patient' if task == 'clot' else 'image')
+                          level='patient' if task == 'clot' else 'image', soften_only=soften_only)
     cal.update(pool=pool, k=k, fitted_on=f'{f.name}: valid part ({len(v)} {"patients" if task == "clot" else "images"})')
     if save: save_calibration(model, cal)
     return cal
@@ -572,8 +580,8 @@ def member_predictions(member, # a model folder or a prediction CSV
     p = Path(member)
     if p.is_file(): return read_prediction_file(p, task or 'clot')
     task = _task_of(p, task)
-    f = p/PRED_FILE
-    if f.is_file(): return read_prediction_file(f, task)
+    for f in (p/PRED_FILE, p/(PRED_FILE + '.gz')):
+        if f.is_file(): return read_prediction_file(f, task)
     return write_predictions(p)
 
 def fit_ensemble(members:list, # model folders (with predictions.csv, or their data to predict) or prediction CSVs with part + truth
@@ -682,11 +690,12 @@ def calibrate_cmd(model, # a model folder
                   method:str='temperature', # temperature, platt or none
                   shrink:str|None=None, # a number in [0, 1) or 'fit'
                   clip:float|None=None, # clip to [clip, 1 - clip]
-                  pool:str='mean' # clot tile pooling for the patient rows
+                  pool:str='mean', # clot tile pooling for the patient rows
+                  soften_only:bool=False # only soften (T >= 1)
                  ) -> str:
     "`clotlib calibrate MODEL`: fit the calibration on the validation rows and store it in MODEL/config.json."
     s = shrink if shrink in (None, 'fit') else float(shrink)
-    cal = calibrate_model(model, method, s, clip, pool)
+    cal = calibrate_model(model, method, s, clip, pool, soften_only=soften_only)
     metric = 'STRIP log loss' if cal['task'] == 'clot' else 'RSNA log loss'
     return (f"{model}: {cal['method']} calibration on {cal['n']} validation {cal['level']}s, "
             f"{metric} {cal['valid_before']:.4f} -> {cal['valid_after']:.4f} -> {Path(model)/'config.json'}")

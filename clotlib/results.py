@@ -498,10 +498,10 @@ def table_a(runs:dict, # from `load_runs`
             LIT: l.value, 'literature data': l.data} for l in lit.itertuples()]
     beside = ResultTable('ab_vs_literature', 'Write-up (a): ResNet50, SqueezeNet-BN and their ensemble, phantom beside literature',
                          pd.DataFrame(bes), [f'phantom: {what}; literature: write-up (a), 20 test slides of the Kaggle data'], prov)
-    cms = {f'{n} ({PHANTOM})': confusion(y, sel[n].LAA.to_numpy(), classes=tuple(CLOT_CLASSES)) for n in ['ResNet50 + SqueezeNet-BN'] if n in sel}
+    cms = {f'{PHANTOM} ({int((y == 0).sum())} CE / {int(y.sum())} LAA)': confusion(y, sel[n].LAA.to_numpy(), classes=tuple(CLOT_CLASSES)) for n in ['ResNet50 + SqueezeNet-BN'] if n in sel}
     for n, m in WRITEUP_A_CONFUSION.items():
         if n == 'ResNet50 + SqueezeNet-BN':
-            cms[f'{n} ({LIT})'] = pd.DataFrame(np.asarray(m).T, index=pd.Index(CLOT_CLASSES, name='true'), columns=pd.Index(CLOT_CLASSES, name='predicted'))
+            cms[LIT] = pd.DataFrame(np.asarray(m).T, index=pd.Index(CLOT_CLASSES, name='true'), columns=pd.Index(CLOT_CLASSES, name='predicted'))
     return wide, beside, cms
 
 # %% ../nbs/70_results.ipynb #bc17a75f
@@ -712,7 +712,7 @@ def all_tables(runs:dict # from `load_runs`
         except Exception as e: problems.append(f'table {key} failed: {type(e).__name__}: {" ".join(str(e).split())[:200]}'); continue
         if key == 'a':
             wide, beside, cms = res; res = [wide, beside]
-            if cms: figs['ab_confusion'] = plot_confusions(cms, ncols=2, suptitle='ResNet50 + SqueezeNet-BN, test (rows true)')
+            if cms: figs['ab_confusion'] = plot_confusions(cms, ncols=2, suptitle='ResNet50 + SqueezeNet-BN (write-up (a)), test; rows: true class')
         for t in (res if isinstance(res, list) else [res]):
             tables[t.key] = t
             if t.figure is not None: figs[t.key] = t.figure

@@ -197,7 +197,7 @@ def train_mil_cmd(embeddings, # an embeddings folder of a clot model on its own 
     write_csv(hist, Path(out)/'metrics.csv')
     t, tm = sc['mil'].get('test'), sc.get('mean', {}).get('test')
     tail = (f', held-out STRIP loss {t["strip_log_loss"]:.4f}' + (f' (mean pooling {tm["strip_log_loss"]:.4f})' if tm else '')) if t else ''
-    return f'attention-MIL over {len(make_bags(rows, by))} bags ({by}), {model.best_epoch} epochs{tail} -> {out}'
+    return f'attention-MIL over {len(make_bags(rows, by))} bags ({by}), {model.best_epoch} epoch{"" if model.best_epoch == 1 else "s"}{tail} -> {out}'
 
 # %% ../../nbs/55_learn.mil.ipynb #d8db98a3
 def mil_predictions(mil:str|Path, # a MIL model folder

@@ -16,8 +16,8 @@ SIZES = {
     # phantom datasets and inputs of the two modes (quick: the test run; full: `make demo`)
     'quick': dict(slides=60, slide_size=1200, tile=200, tile_out=48, studies=120, slices=8, matrix=128, bleed_rate=0.6, ct_size=64,
                   epochs=6, clot_epochs=8, ich_px=48, clot_px=48, background_tiles=4),
-    'full':  dict(slides=100, slide_size=1200, tile=200, tile_out=48, studies=240, slices=10, matrix=128, bleed_rate=0.6, ct_size=64,
-                  epochs=8, clot_epochs=10, ich_px=48, clot_px=48, background_tiles=12),
+    'full':  dict(slides=100, slide_size=1200, tile=200, tile_out=48, studies=160, slices=10, matrix=128, bleed_rate=0.6, ct_size=64,
+                  epochs=6, clot_epochs=10, ich_px=48, clot_px=48, background_tiles=12),
 }
 QUICK_RUNS = ('clot-patient-resnet50', 'clot-patient-squeezenet_bn', 'clot-patient-resnet50-mil', 'ich-patient-resnet18',
               'ich-patient-resnet18-sequence', 'ich-baselines')
@@ -136,7 +136,7 @@ def _networks(out:Path, ctx:dict, seed:int): return _run(ctx, ('model', 'stack')
 def _beyond(out:Path, ctx:dict, seed:int): return _run(ctx, ('sequence', 'mil'), out)
 
 def _ensembles(out:Path, ctx:dict, seed:int):
-    "Calibrate every network on its validation rows (softening only: T >= 1); fit write-up (a)'s pair as a weighted ensemble."
+    "Calibrate every network on its validation rows (softening only: T >= 1); write-up (a)'s pair as the mean of its members."
     from clotlib.results import load_runs, select, A_ENSEMBLES
     from clotlib.ensemble import calibrate_model, fit_ensemble
     runs = load_runs(ctx['runs'])
@@ -145,7 +145,7 @@ def _ensembles(out:Path, ctx:dict, seed:int):
     pair = [select(runs, 'clot', a) for a in A_ENSEMBLES['ResNet50 + SqueezeNet-BN']]
     ens = ''
     if all(r is not None and r.pred is not None for r in pair):
-        spec = fit_ensemble([r.path for r in pair], out/'ensembles'/'clot-resnet50-squeezenet_bn', how='weighted', calibrate=None)
+        spec = fit_ensemble([r.path for r in pair], out/'ensembles'/'clot-resnet50-squeezenet_bn', how='mean', calibrate=None)
         ens = f"; ensemble valid {spec['valid_ensemble']:.3f} (members {', '.join(f'{v:.3f}' for v in spec['valid_members'].values())})"
     return f'{len(cals)} calibrations (valid score before->after: {", ".join(cals)}){ens}'
 

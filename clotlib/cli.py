@@ -102,7 +102,7 @@ COMMANDS = {
               _a('--threshold', type=_checked(float, lo=0, hi=1), help='positive when p > threshold'),
               _a('--out', help='also write the table as CSV here'),
               _a('--strict', action='store_true', help='fail when predictions and labels do not cover the same ids')]),
-    ('train',): dict(target='clotlib.learn.train:train_cmd',
+    ('train',): dict(target='clotlib.learn.train:train_cmd', wrap='clotlib.cli:_train',
         help='fine-tune a timm model with fastai on the output of `tile` (clot) or `window` (ich): a model folder',
         example='clotlib train ich ct_png --arch resnet18 --epochs 4 --size 128 --no-pretrained --out models/ich-r18',
         args=[_a('task', choices=['clot', 'ich'], help='clot: STRIP AI slides (CE vs LAA); ich: RSNA head CT (six labels)'), _a('data', help='output folder of `tile` (clot) or `window` (ich)'),
@@ -122,12 +122,14 @@ COMMANDS = {
               _a('--patience', type=_checked(int, lo=1), help='early stopping patience (epochs)'),
               _a('--fp16', action=argparse.BooleanOptionalAction, help='mixed precision (used on GPU only)'),
               _a('--windows', help='CT windows the images were made with, recorded in config.json'),
+              _a('--neighbours', type=_checked(int, lo=0), default=0,
+                 help='ich: stack the three windows of slices z-k..z+k as 3(2k+1) channels (first conv adapted; 0 = one slice)'),
               _a('--out', help='model folder'), _seed, _a('--workers', type=_checked(int, lo=0), help='loader processes')]),
     ('train', 'ich-seq'): dict(target='clotlib.learn.sequence:train_seq_cmd',
         help='bidirectional GRU over per-slice CNN embeddings in z order (RSNA 2019 winners), six labels per slice',
         example='clotlib train ich-seq embeddings/ich-r18 --out models/ich-seq',
         args=[_a('embeddings', help='folder written by `clotlib embed` from the CNN and its own data'), _a('--out', help='model folder'),
-              _a('--features', help='what the GRU reads: embeddings, probabilities or both'),
+              _a('--features', choices=['logits', 'embeddings', 'both'], help="what the GRU reads: the CNN's logits, its embeddings or both"),
               _a('--hidden', type=_checked(int, lo=1), help='GRU hidden units per direction'),
               _a('--deltas', action=argparse.BooleanOptionalAction, help='add differences to the neighbouring slices (2nd place)'),
               _a('--epochs', type=_checked(int, lo=1), help='training epochs'), _a('--lr', type=_checked(float, lo=0), help='learning rate'),
@@ -182,6 +184,15 @@ COMMANDS = {
         help='side-by-side throughput ratios, JSON on stdout', example='clotlib bench slides 2>/dev/null',
         args=[_a('what', choices=['slides', 'ct', 'loader'], help='slides: tiling vs a seed-style loop; ct: windowing; loader: training/prediction input pipeline'), _a('--out', help='scratch folder (default: a temporary one)')]),
 }
+
+def _train(neighbours:int=0, **kw) -> str:
+    "`train`: one slice per image through `learn.train`; `--neighbours K` stacks windows x neighbours through `learn.sequence.train_stack`."
+    if not neighbours: return _target(('train',))(**kw)
+    if kw['task'] != 'ich': raise ValueError('--neighbours stacks neighbouring CT slices: use it with `train ich`')
+    from clotlib.learn.sequence import train_stack
+    keep = ('arch', 'epochs', 'size', 'bs', 'lr', 'loss', 'opt', 'sched', 'pretrained', 'weights', 'split', 'valid_pct', 'test_pct', 'windows', 'out', 'seed')
+    learn = train_stack(kw['data'], k=neighbours, num_workers=kw.get('workers') or 0, **{k: kw[k] for k in keep})
+    return f"{kw['arch']} on 3 windows x {2*neighbours + 1} slices ({3*(2*neighbours + 1)} channels), {kw['epochs']} epochs -> {kw['out']}"
 
 def _predict(trust_pickle:bool=False, **kw) -> str:
     "`predict`: fastai pickles (only with --trust-pickle) through `learn.train`; bundles, ensembles and CSVs through `clotlib.ensemble`."

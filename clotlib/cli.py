@@ -196,10 +196,8 @@ def _train(neighbours:int=0, **kw) -> str:
 
 def _predict(trust_pickle:bool=False, **kw) -> str:
     "`predict`: fastai pickles (only with --trust-pickle) through `learn.train`; bundles, ensembles and CSVs through `clotlib.ensemble`."
-    from pathlib import Path
-    models = [Path(m) for m in kw['model']]
-    pkl = [m for m in models if m.suffix == '.pkl' or (m.is_dir() and not (m/'config.json').exists() and (m/'model.pkl').exists())]
-    if pkl:
+    from clotlib.learn.train import is_fastai_pickle
+    if any(is_fastai_pickle(m) for m in kw['model']):
         from clotlib.learn.train import predict_cmd
         return predict_cmd(kw['task'], kw['model'], kw['src'], kw['out'], trust_pickle=trust_pickle, bs=kw['bs'], workers=kw['workers'])
     return _target(('predict',))(**kw)

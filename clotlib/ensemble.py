@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from .core import NothingDone, write_csv, atomic_write, check_arg, small_figure
 from .reference import CLOT_CLASSES, ICH_LABELS, STRIP_CLIP
-from .metrics import (strip_log_loss, rsna_log_loss, rsna_label_losses, check_probabilities, long_to_wide,
+from .metrics import (open_predictions, strip_log_loss, rsna_log_loss, rsna_label_losses, check_probabilities, long_to_wide,
                              strip_targets, binary_metrics)
 
 # %% auto #0
@@ -75,9 +75,7 @@ def read_prediction_file(path, # a CSV file
                         ) -> pd.DataFrame:
     "A prediction CSV as a prediction frame (RSNA long files made wide); errors name the file and what is wrong."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f'{path}: no such prediction file')
-    try: df = pd.read_csv(path, dtype={'patient_id': str, 'image_id': str, 'ID': str, 'label': str})
-    except pd.errors.EmptyDataError: raise ValueError(f'{path}: empty prediction file (no header, no rows)') from None
+    df = open_predictions(path)                         # the one reader of prediction CSVs (metrics)
     if not len(df): raise ValueError(f'{path}: empty prediction file (a header, no rows)')
     if task == 'ich' and 'Label' in df.columns and not set(ICH_LABELS) <= set(df.columns):
         df = long_to_wide(df, 'Label', str(path))

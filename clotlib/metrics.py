@@ -16,7 +16,7 @@ from .reference import (CLOT_CLASSES, ICH_LABELS, ICH_SUBTYPES, STRIP_CLASS_WEIG
 __all__ = ['check_probabilities', 'strip_targets', 'patient_labels', 'align_ids', 'strip_log_loss', 'long_to_wide',
            'rsna_log_loss', 'rsna_label_losses', 'best_constant', 'majority_accuracy', 'binary_metrics',
            'multilabel_metrics', 'tune_threshold', 'confusion', 'plot_confusion', 'plot_confusions', 'clot_table',
-           'ich_table', 'read_predictions', 'read_truth', 'evaluate_cmd']
+           'ich_table', 'open_predictions', 'read_predictions', 'read_truth', 'evaluate_cmd']
 
 # %% ../nbs/40_metrics.ipynb #310515da
 def _first(xs, k:int=5) -> str:
@@ -420,13 +420,21 @@ def ich_table(y, # (N, 6) ICH labels in `ICH_LABELS` order
     return pd.DataFrame(rows).T.rename_axis('model')
 
 # %% ../nbs/40_metrics.ipynb #779d1360
+def open_predictions(path # CSV file
+                    ) -> pd.DataFrame:
+    "A prediction CSV with its id columns as text; a missing, empty or unparsable file is one error naming it."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f'{path}: no such prediction file')
+    try: return pd.read_csv(path, dtype={'patient_id': str, 'image_id': str, 'ID': str, 'label': str})
+    except pd.errors.EmptyDataError: raise ValueError(f'{path}: empty prediction file (no header, no rows)') from None
+    except pd.errors.ParserError as e: raise ValueError(f'{path}: unreadable prediction file ({" ".join(str(e).split())})') from None
+
 def read_predictions(path, # CSV file
                      task:str # 'clot' or 'ich'
                     ) -> pd.DataFrame:
     "A prediction CSV as a DataFrame (checked for the task's columns); errors name the file and the fix."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f'{path}: no such prediction file')
-    df = pd.read_csv(path, dtype={'patient_id': str, 'ID': str})
+    df = open_predictions(path)
     need = {'clot': [['patient_id'] + CLOT_CLASSES], 'ich': [['ID', 'Label'], ['ID'] + ICH_LABELS]}[task]
     if not any(all(c in df.columns for c in cols) for cols in need):
         raise ValueError(f'{path}: columns {list(df.columns)} are not a {task} prediction file; expected ' + ' or '.join(','.join(c) for c in need))

@@ -23,7 +23,7 @@ from .models import create_learner, save_bundle, load_bundle, BUNDLE_CONFIG
 __all__ = ['LOSSES', 'SCHEDULES', 'NORM', 'probs', 'competition_score', 'mean_auc', 'TaskMetric', 'make_loss', 'make_opt',
            'StepDecay', 'NanLoss', 'NanStop', 'BestWeights', 'fit', 'plot_history', 'init_bias', 'train',
            'write_model_folder', 'predict_table', 'patient_probs', 'load_trusted_learner', 'train_cmd', 'submission',
-           'predict_cmd', 'bench_loader']
+           'is_fastai_pickle', 'predict_cmd', 'bench_loader']
 
 # %% ../../nbs/52_learn.train.ipynb #8994c9ad
 def probs(task:str, # 'clot' or 'ich'
@@ -425,13 +425,18 @@ def submission(task:str, # 'clot' or 'ich'
     return pd.DataFrame({'ID': long.ID + '_' + long.label, 'Label': long.Label.to_numpy()}).reset_index(drop=True)
 
 # %% ../../nbs/52_learn.train.ipynb #9d23e323
+def is_fastai_pickle(path) -> bool:
+    "Whether `path` is a fastai export (`model.pkl`, or a folder with one and no pickle-free bundle): loading it unpickles."
+    p = Path(path)
+    return p.suffix == '.pkl' or (p.is_dir() and not (p/BUNDLE_CONFIG).exists() and (p/'model.pkl').exists())
+
 def predict_cmd(task, model, src, out, trust_pickle=False, bs=64, workers=None) -> str:
     "`clotlib predict {clot,ich} MODEL... SRC --out CSV`: Kaggle-format predictions (several models: their mean)."
     models = [model] if isinstance(model, (str, Path)) else list(model)
     preds, skipped = [], None
     for mp in models:
         mp = Path(mp)
-        if mp.suffix == '.pkl' or (mp.is_dir() and not (mp/BUNDLE_CONFIG).exists() and (mp/'model.pkl').exists()):
+        if is_fastai_pickle(mp):
             fl = load_trusted_learner(mp, trust_pickle)
             df, root = _table_for(src, task)
             df, skipped = check_images(df, root)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import NothingDone, write_csv, atomic_write, check_arg, small_figure
+from .core import NothingDone, write_csv, atomic_write, check_arg, small_figure, cache_key
 from .reference import (CLOT_CLASSES, ICH_LABELS, ICH_SUBTYPES, WRITEUP_A_CLASS_WEIGHTS, WRITEUP_A_CONFUSION,
                                SOURCES, literature)
 from .metrics import (clot_table, ich_table, binary_metrics, rsna_log_loss, strip_log_loss, best_constant,
@@ -20,11 +20,11 @@ from .ensemble import (PRED_FILE, TRUE_PREFIX, prob_columns, truth_columns, trut
 
 # %% auto #0
 __all__ = ['LIT', 'PHANTOM', 'C_ARCHS', 'E_MODELS', 'E_ENSEMBLES', 'A_MODELS', 'A_ENSEMBLES', 'B_MODELS', 'A_TEST', 'ARCH_SIZE',
-           'RUN_FILE', 'NEEDS', 'SMALL_FILES', 'CAL_VARIANTS', 'BUILDERS', 'run_spec', 'default_plan', 'run_plan',
-           'spec_call', 'copy_runs', 'Run', 'load_runs', 'select', 'runs_summary', 'ResultTable', 'provenance', 'part',
-           'ich_scores', 'table_c', 'table_d', 'table_e', 'a_test_patients', 'table_a', 'table_b', 'table_ct_input',
-           'table_mil', 'table_calibration', 'main_table', 'all_tables', 'results_cmd', 'demo_plan', 'demo_models',
-           'demo_ensembles', 'demo_results']
+           'RUN_FILE', 'NEEDS', 'SMALL_FILES', 'CAL_VARIANTS', 'BUILDERS', 'run_spec', 'default_plan', 'data_key',
+           'run_plan', 'spec_call', 'copy_runs', 'Run', 'load_runs', 'select', 'runs_summary', 'ResultTable',
+           'provenance', 'part', 'ich_scores', 'table_c', 'table_d', 'table_e', 'a_test_patients', 'table_a', 'table_b',
+           'table_ct_input', 'table_mil', 'table_calibration', 'main_table', 'all_tables', 'results_cmd', 'demo_plan',
+           'demo_models', 'demo_ensembles', 'demo_results']
 
 # %% ../nbs/70_results.ipynb #3555dec7
 LIT, PHANTOM = 'literature (real data)', 'phantom'
@@ -154,6 +154,16 @@ def _run_baselines(spec:dict, data:Path, out:Path) -> dict:
 NEEDS = {'model': 'clotlib.learn.train', 'stack': 'clotlib.learn.sequence', 'sequence': 'clotlib.learn.sequence',
          'mil': 'clotlib.learn.mil', 'baselines': 'clotlib.baselines'}
 
+def data_key(spec:dict, # a run spec
+             data, # its task's data folder (or None)
+             runs:Path # the run folder
+            ) -> str|None:
+    "What a finished run was made from: the data folder's table (path, size, modification time) and, for a second-level run, its base run's `run.json`; None when the data folder is missing."
+    if data is None or not Path(data).is_dir(): return None
+    table = Path(data).resolve()/('tiles.csv' if spec['task'] == 'clot' else 'index.csv')
+    base = Path(runs)/spec['base']/RUN_FILE if spec.get('base') else None
+    return cache_key(table, base=cache_key(base) if base else None)
+
 def run_plan(plan:list, # run specs (`default_plan`, `run_spec`)
              runs, # the run folder (created)
              data:dict, # task -> its data folder: {'clot': `clotlib tile` output, 'ich': `clotlib window` output}
@@ -171,9 +181,12 @@ def run_plan(plan:list, # run specs (`default_plan`, `run_spec`)
         spec = dict(spec, data_kind=data_kind)
         out, t0 = runs/spec['name'], time.perf_counter()
         f = out/RUN_FILE
-        if not force and f.is_file() and json.loads(f.read_text()).get('spec') == json.loads(json.dumps(spec, default=str)):
-            log.append(dict(name=spec['name'], status='cached', seconds=0., note='')); continue
         d = data.get(spec['task'])
+        dkey = data_key(spec, d, runs)
+        if not force and f.is_file() and dkey is not None:
+            old = json.loads(f.read_text())
+            if old.get('spec') == json.loads(json.dumps(spec, default=str)) and old.get('data_key') == dkey:
+                log.append(dict(name=spec['name'], status='cached', seconds=0., note='')); continue
         if d is None or not Path(d).is_dir(): st, note = 'skipped', f"no {spec['task']} data folder given"
         elif not _built(NEEDS[spec['kind']]): st, note = 'not built', f"{NEEDS[spec['kind']]} is not installed"
         elif spec.get('base') and not (runs/spec['base']/'config.json').is_file(): st, note = 'skipped', f"needs run {spec['base']}"
@@ -191,7 +204,7 @@ def run_plan(plan:list, # run specs (`default_plan`, `run_spec`)
                     else: t = _run_baselines(spec, d, out)
                 info = dict(spec, input={'stack': '2.5d', 'sequence': 'sequence', 'mil': 'mil'}.get(spec['kind'], '2d'), data=str(d), **t,
                             command=f"clotlib.results.run_plan([{spec_call(spec)}], {str(runs)!r}, data={{{spec['task']!r}: {str(d)!r}}})")
-                info['spec'] = spec
+                info['spec'], info['data_key'] = spec, dkey
                 with atomic_write(f, 'w') as o: json.dump(info, o, indent=1, default=str)
                 st, note = 'done', ''
             except Exception as e: st, note = 'failed', f'{type(e).__name__}: {" ".join(str(e).split())[:300]}'

@@ -12,7 +12,8 @@ from ..reference import ICH_LABELS, ICH_SUBTYPES, RSNA_PREVALENCE
 
 # %% auto #0
 __all__ = ['ODD_SIZES', 'PROFILES', 'SUBTYPE_RATES', 'binned_noise_sd', 'phantom_slices', 'phantom_study', 'plan_ct',
-           'phantom_dicom', 'kaggle_labels', 'make_phantom_ct', 'study_truth', 'phantoms_ct_cmd', 'synthetic_ct_labels']
+           'phantom_dicom', 'kaggle_labels', 'make_phantom_ct', 'study_truth', 'phantoms_ct_cmd', 'synthetic_ct_labels',
+           'generator_digest']
 
 # %% ../../nbs/02_phantoms.ct.ipynb #c26ad89e
 # (rows, columns) of the non-512 slices in the real RSNA train set
@@ -22,7 +23,7 @@ ODD_SIZES = ((638, 490), (436, 436), (408, 374), (464, 464), (462, 462), (430, 4
 # %% ../../nbs/02_phantoms.ct.ipynb #62f931e7
 def _width(t):
     "Relative size of the head section at height `t` (0 = skull base, 1 = vertex)."
-    if t > 0.35: return math.sqrt(max(0.0, 1 - ((t - 0.35)/0.8)**2))
+    if t > 0.35: return math.sqrt(max(0.0, 1 - ((t - 0.35)/0.74)**2))
     return 1 - 0.22*((0.35 - t)/0.35)**2
 
 def _anatomy(seed:int) -> dict:
@@ -30,7 +31,7 @@ def _anatomy(seed:int) -> dict:
     r = np.random.default_rng([seed, 0])
     return dict(A=r.uniform(70, 80), B=r.uniform(86, 98), cx=r.uniform(-5, 5), cy=r.uniform(-10, 2),
                 rot=r.uniform(-0.12, 0.12), scalp=r.uniform(3, 5), temporalis=r.uniform(3, 8), skull=r.uniform(5, 7.5),
-                bone=r.uniform(1150, 1400), diploe=r.uniform(350, 650), gm=r.uniform(36, 41), wm=r.uniform(25, 31),
+                bone=r.uniform(1150, 1400), diploe=r.uniform(350, 650), gm=r.uniform(39, 46), wm=r.uniform(30, 36),
                 csf=r.uniform(3, 10), vent=r.uniform(0.8, 1.35), tv0=r.uniform(0.3, 0.35), tv1=r.uniform(0.66, 0.72),
                 noise=r.uniform(2.5, 4.5), sulci=[(r.uniform(-np.pi, np.pi), r.uniform(8, 16), r.uniform(0, 6.3),
                                                  r.uniform(1, 3), r.uniform(1.0, 1.6)) for _ in range(int(r.integers(20, 28)))],
@@ -63,7 +64,7 @@ def _layers(g, a, t):
     w = _width(t); A, B = a['A']*w, a['B']*w
     R = 1/np.sqrt((g['cphi']/A)**2 + (g['sphi']/B)**2)
     d = R - g['r']                                     # depth below the skin, along the ray from the centre
-    skull = a['skull']*(1 - 0.22*np.cos(2*g['phi']))*(1.25 if t < 0.2 else 1 + 2.5*max(0.0, t - 0.8))  # cut obliquely at the vertex
+    skull = a['skull']*(1 - 0.22*np.cos(2*g['phi']))*(1.25 if t < 0.2 else 1 + 2.5*max(0.0, t - 0.8) + 40*max(0.0, t - 0.86)**2)  # cut obliquely at the vertex
     scalp = a['scalp'] + a['temporalis']*np.abs(g['cphi'])**4*max(0.0, 1 - t/0.55)   # temporalis muscle, low and lateral
     d_in = scalp + skull
     return d, d - d_in, R, skull, scalp
@@ -114,6 +115,93 @@ def _headrest(g, a):
     if rest['kind'] != 'straight': cush &= dist < rest['R']
     return m, cush
 
+# %% ../../nbs/02_phantoms.ct.ipynb #14648303
+def _base_anatomy(seed:int) -> dict:
+    "Per-study parameters of the skull base, face and vertex (a separate random stream: the rest of the anatomy is unchanged by them)."
+    r = np.random.default_rng([seed, 3])
+    return dict(scale=r.uniform(0.84, 1.12), t_face=r.uniform(0.2, 0.26), face=r.uniform(0.45, 0.6), globe=r.uniform(10.5, 12.5), orbit_x=r.uniform(0.38, 0.46),
+                petrous=r.uniform(3.5, 5.5), petrous_t=r.uniform(0.22, 0.28), clivus=r.uniform(5, 7.5), cell_seed=int(r.integers(2**31)),
+                vertex_t=r.uniform(0.8, 0.86), vertex_pv=r.uniform(0.35, 0.6),
+                offset=r.uniform(-3, 4), csf_rim=r.uniform(0, 0.8) if r.random() < 0.5 else 0.0,
+                rim=(r.uniform(30, 60), r.uniform(0.8, 1.3), r.uniform(12, 22), r.uniform(5, 9)), gm_depth=r.uniform(5, 8),   # partial volume and beam hardening next to the skull: (HU, mm) twice
+                # calcifications common in adult heads (bright, not blood): pineal gland, choroid plexus, falx
+                pineal=r.uniform(150, 400) if r.random() < 0.6 else None, pineal_r=r.uniform(1.5, 3),
+                choroid=r.uniform(100, 300) if r.random() < 0.5 else None, choroid_r=r.uniform(2, 3.5),
+                falx=r.uniform(120, 300) if r.random() < 0.25 else None)
+
+def _calcifications(g, a, b, t, brain):
+    "Calcified pineal gland, choroid plexus and falx on one slice: a map of HU (0 where none)."
+    X, Y = g['X'], g['Y']
+    out = np.zeros(X.shape, np.float32)
+    mid = (a['tv0'] + a['tv1'])/2
+    if b['pineal'] and abs(t - (a['tv0'] + 0.1)) < 0.06:
+        out[brain & _ellipse(X, Y, 0, 12, b['pineal_r'], b['pineal_r']*1.2)] = b['pineal']
+    if b['choroid'] and abs(t - (a['tv0'] + 0.3*(a['tv1'] - a['tv0']))) < 0.08:
+        for side in (-1, 1): out[brain & _ellipse(X, Y, side*13*a['vent'], 16*a['vent'], b['choroid_r'], b['choroid_r']*1.4)] = b['choroid']
+    if b['falx'] and t > mid:
+        out[brain & (np.abs(X) < 0.7) & (Y < -0.2*a['B']*_width(t)) & (Y > -0.7*a['B']*_width(t))] = b['falx']
+    return out
+
+def _bar(X, Y, x0, y0, x1, y1, half):
+    "Mask of a straight bar of half-width `half` from (x0, y0) to (x1, y1)."
+    dx, dy = x1 - x0, y1 - y0; L2 = dx*dx + dy*dy
+    u = np.clip(((X - x0)*dx + (Y - y0)*dy)/L2, 0, 1)
+    return np.hypot(X - x0 - u*dx, Y - y0 - u*dy) < half
+
+def _cells(shape, seed:int, i:int, scale_px:float):
+    "A smooth random field (zero mean, unit sd) with structures of about `scale_px` pixels: air cells, septa."
+    from scipy import ndimage
+    f = ndimage.gaussian_filter(np.random.default_rng([seed, i]).standard_normal(shape, np.float32), max(scale_px, 0.5))
+    return f/(f.std() + 1e-6)
+
+def _skull_base(g, a, b, t, di, spacing, i):
+    "The skull base and face of one low slice: bone fraction (0-1) and the masks of air, fat, globes, soft tissue and CSF that replace brain."
+    X, Y, w = g['X'], g['Y'], _width(t)
+    A, B = a['A']*w, a['B']*w
+    inside = di >= 0
+    bone = np.zeros(X.shape, np.float32); air = np.zeros(X.shape, bool); fat = air.copy(); globe = air.copy(); soft = air.copy(); csf = air.copy()
+    if t < b['t_face']:                                         # the face in front of the skull base
+        ff = 1 - t/b['t_face']
+        yf = -B + (0.12 + b['face']*ff)*2*B                     # back wall of the face (anterior cranial fossa floor)
+        face = inside & (Y < yf)
+        soft |= face
+        bone[inside & (np.abs(Y - yf) < 1.6 + 1.2*ff)] = 1
+        gz = math.sin(np.pi*min(1.0, max(0.0, (t - 0.04)/(b['t_face'] - 0.04))))
+        if gz > 0.15:                                           # orbits: globe in fat in a bony cone
+            for side in (-1, 1):
+                cx, cy = side*b['orbit_x']*A*1.15, -B + 0.32*B
+                rg = b['globe']*gz
+                o = _ellipse(X, Y, cx, cy, rg + 6, rg + 7)
+                bone[face & _ellipse(X, Y, cx, cy, rg + 8, rg + 9) & ~o] = 1
+                fat |= face & o
+                globe |= face & _ellipse(X, Y, cx, cy, rg, rg)
+        eth = face & (np.abs(X) < 0.2*A) & ~globe               # ethmoid / nasal cavity: air cells in thin bony septa
+        f = _cells(X.shape, b['cell_seed'], i, 2.2/spacing)
+        air |= eth & (f > -0.35)
+        bone[eth & (np.abs(f + 0.35) < 0.35)] = 1
+        if t < 0.1:                                             # maxillary sinuses, lowest slices
+            for side in (-1, 1):
+                m = face & _ellipse(X, Y, side*0.4*A, -B + 0.4*B, 13, 15)
+                air |= m; bone[face & _ellipse(X, Y, side*0.4*A, -B + 0.4*B, 15, 17) & ~m] = 1
+    if t < b['petrous_t']:                                      # petrous ridges, clivus, sphenoid sinus, mastoid cells
+        pf = math.sin(np.pi*min(1.0, t/b['petrous_t']))**0.5
+        for side in (-1, 1):
+            x0, y0, x1, y1 = side*7, 2 - 6*pf, side*(A - 4), 0.22*B + 10
+            bar = inside & _bar(X, Y, x0, y0, x1, y1, b['petrous']*pf + 0.5)
+            bone[bar] = 1
+            mast = bar & (side*X > 0.55*A)
+            f = _cells(X.shape, b['cell_seed'], 1000 + i, 1.2/spacing)
+            air |= mast & (f > 0.3)
+        cl = inside & _ellipse(X, Y, 0, -2, b['clivus']*pf + 0.5, 12*pf + 0.5)
+        bone[cl] = 1
+        if 0.08 < t < b['petrous_t'] - 0.02:
+            sph = cl & _ellipse(X, Y, 0, -8, 0.7*b['clivus'], 6)
+            air |= sph
+        if 0.06 < t < b['petrous_t']:                           # fourth ventricle in the posterior fossa
+            csf |= inside & _ellipse(X, Y, 0, 0.32*B, 4, 2.5)
+    return bone, air, fat, globe, soft, csf
+
+
 # %% ../../nbs/02_phantoms.ct.ipynb #ad89dea9
 def _lesions(seed:int, subtypes, slices:int, a:dict) -> dict:
     "Per-subtype lesion parameters; each lesion is centred on a slice so that slice shows it fully."
@@ -123,8 +211,8 @@ def _lesions(seed:int, subtypes, slices:int, a:dict) -> dict:
         r = np.random.default_rng([seed, 1, k])
         if s == 'intraventricular':
             lo, hi = a['tv0'] + 0.3*(a['tv1'] - a['tv0']), a['tv0'] + 0.7*(a['tv1'] - a['tv0'])
-        elif s == 'intraparenchymal': lo, hi = 0.3, 0.72
-        else: lo, hi = 0.3, 0.75
+        elif s == 'intraparenchymal': lo, hi = 0.28, 0.8
+        else: lo, hi = 0.26, 0.85
         cand = [i for i in range(slices) if lo <= (i + 0.5)/slices <= hi] or [int(slices*(lo + hi)/2)]
         ic = int(r.choice(cand)); tc = (ic + 0.5)/slices
         p = dict(ic=ic, tc=tc, hu=float(r.uniform(60, 80)))
@@ -230,7 +318,9 @@ def phantom_slices(seed:int, # study seed: the same seed gives the same study
     bad = set(subtypes) - set(ICH_SUBTYPES)
     if bad: raise ValueError(f'unknown subtypes {sorted(bad)}; use names from {ICH_SUBTYPES}')
     rows, cols = size
-    a = _anatomy(seed); g = _grid(rows, cols, spacing, a)
+    a, b = _anatomy(seed), _base_anatomy(seed)
+    a = dict(a, A=a['A']*b['scale'], B=a['B']*b['scale'])   # head size varies between people (and children)
+    g = _grid(rows, cols, spacing, a)
     L = _lesions(seed, subtypes, slices, a)
     min_px = math.ceil(6.0/spacing**2)
     rest, cushion = _headrest(g, a)
@@ -248,7 +338,7 @@ def phantom_slices(seed:int, # study seed: the same seed gives the same study
         u = (d - scalp_th)/np.maximum(skull_th, 1e-3)
         hu[bone] = np.where((u[bone] < 0.3) | (u[bone] > 0.7), a['bone'], a['diploe'])
         brain = di >= 0
-        hu[brain] = np.where(di[brain] < 0.8, a['csf'], np.where(di[brain] < 4.5, a['gm'], a['wm']))
+        hu[brain] = np.where(di[brain] < b['csf_rim'], a['csf'], np.where(di[brain] < b['gm_depth'], a['gm'], a['wm']))
         if 0.3 < t < 0.5:                                   # deep grey nuclei
             for side in (-1, 1): hu[brain & _ellipse(g['X'], g['Y'], side*17, 2, 7, 11, side*0.3)] = a['gm'] - 2
         sulci_fn = lambda extra=0.0: _sulci(g, a, t, di, extra)
@@ -257,11 +347,26 @@ def phantom_slices(seed:int, # study seed: the same seed gives the same study
         hu[sul | fiss] = a['csf']
         vent = _ventricles(g, a, t) & brain & (di > 6)
         hu[vent] = a['csf'] + 2
-        if t < 0.2:                                         # skull base: petrous bone, sphenoid sinus
-            f = 1 - t/0.2
-            for side in (-1, 1):
-                hu[brain & _ellipse(g['X'], g['Y'], side*32, 14, 26*f + 1, 4*f + 0.5, -side*0.65)] = a['bone']
-            hu[brain & _ellipse(g['X'], g['Y'], 0, -28, 11*f + 0.5, 8*f + 0.5)] = -950
+        bf, air, fat, globe, soft, csf4 = _skull_base(g, a, b, t, di, spacing, i)
+        nonbrain = air | fat | globe | soft | (bf > 0)
+        hu[soft] = np.where(_cells((rows, cols), b['cell_seed'], 2000 + i, 3.0/spacing)[soft] > 0.6, -85.0, 44.0)  # muscle, fat
+        hu[fat] = -90; hu[globe] = 8; hu[air] = -950; hu[csf4 & ~nonbrain] = a['csf']
+        if bf.any():                                        # bone of the base, with partial volume at its edges (5 mm slices)
+            bf = np.clip(ndimage.gaussian_filter(bf, 0.9/spacing)*1.15, 0, 1)
+            hu = hu*(1 - bf) + a['bone']*0.92*bf
+            nonbrain |= bf > 0.08
+        if t > b['vertex_t']:                               # vertex: the skull cut tangentially, inner table smeared into the brain
+            v = (t - b['vertex_t'])/(1 - b['vertex_t'])
+            pw = 1.0 + 7.0*v
+            band = brain & (di < pw)
+            frac = b['vertex_pv']*v*(1 - di[band]/pw)**1.5
+            hu[band] = hu[band]*(1 - frac) + a['bone']*frac
+            nonbrain |= brain & (di < pw*0.4*v)
+        calc = _calcifications(g, a, b, t, brain)
+        hu = np.where(calc > 0, calc, hu)
+        brain = brain & ~nonbrain & ~(calc > 0)
+        r1, l1, r2, l2 = b['rim']
+        hu[brain] += b['offset'] + r1*np.exp(-di[brain]/l1) + r2*np.exp(-di[brain]/l2)
         if 0.08 < t < 0.26:                                 # frontal sinus inside the frontal bone
             hu[bone & _ellipse(g['X'], g['Y'], 0, -a['B']*w + a['scalp'] + skull_th.mean()/2, 13, 3.5)] = -900
         if binning == 1:
@@ -273,6 +378,7 @@ def phantom_slices(seed:int, # study seed: the same seed gives the same study
             hu += rng.standard_normal((rows, cols), np.float32)*np.float32(a['noise']*binned_noise_sd(binning))
         hu[bone] += rng.normal(0, 45/binning, int(bone.sum())).astype(np.float32)
         lm = _lesion_masks(g, a, L, t, slices, di, R, vent, brain, sulci_fn)
+        lm = {k: v & brain for k, v in lm.items()}           # no blood in the face or in bone
         edema = lm.pop('_edema', None)
         masks = _exclusive(lm, min_px)
         if edema is not None and 'intraparenchymal' in masks:
@@ -608,3 +714,10 @@ def synthetic_ct_labels(n_rows:int=3000, # number of slices (rows)
     for j, k in enumerate(subs): df[k] = y[:, j].astype(int)
     df['any'] = y.any(1).astype(int)
     return df
+
+# %% ../../nbs/02_phantoms.ct.ipynb #35e1a99b
+def generator_digest() -> str:
+    "Digest of this generator's source code: caches of phantom data include it in their key, so a changed generator never serves data made by an older one."
+    import hashlib
+    return hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]
+

@@ -14,7 +14,8 @@ from ..reference import strip_prior
 
 # %% auto #0
 __all__ = ['kaggle', 'class_signal', 'stain', 'phantom_table', 'synthetic_slide_labels', 'slide_layout', 'truth_masks',
-           'slide_image', 'render_slide', 'make_phantom_slides', 'load_truth', 'phantoms_slides_cmd']
+           'slide_image', 'render_slide', 'make_phantom_slides', 'load_truth', 'phantoms_slides_cmd',
+           'generator_digest']
 
 # %% ../../nbs/01_phantoms.slides.ipynb #e7a28387
 kaggle = SimpleNamespace(
@@ -26,7 +27,7 @@ kaggle = SimpleNamespace(
 )
 
 # %% ../../nbs/01_phantoms.slides.ipynb #576b9246
-class_signal = SimpleNamespace(rbc_mean={'CE': 0.40, 'LAA': 0.60}, patient_sd=0.13, slide_sd=0.05, lo=0.03, hi=0.97)
+class_signal = SimpleNamespace(rbc_mean={'CE': 0.35, 'LAA': 0.65}, patient_sd=0.11, slide_sd=0.05, lo=0.03, hi=0.97)
 
 # %% ../../nbs/01_phantoms.slides.ipynb #f233d4ae
 def _slide_seed(seed:int, patient_id:str, image_num:int) -> int:
@@ -493,3 +494,10 @@ def phantoms_slides_cmd(dir, n=12, seed=0, size=3000, pyramidal=False, workers=N
     k = df.label.value_counts()
     s = f"{len(df)} slides ({k.get('CE', 0)} CE, {k.get('LAA', 0)} LAA) in {dir}"
     return s + (f'; {len(errs)} failed, see {Path(dir)/"skipped.csv"}' if errs else '')
+
+# %% ../../nbs/01_phantoms.slides.ipynb #c23829ae
+def generator_digest() -> str:
+    "Digest of this generator's source code: caches of phantom data include it in their key, so a changed generator never serves data made by an older one."
+    import hashlib
+    return hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]
+

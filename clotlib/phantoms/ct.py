@@ -115,7 +115,7 @@ def _headrest(g, a):
     if rest['kind'] != 'straight': cush &= dist < rest['R']
     return m, cush
 
-# %% ../../nbs/02_phantoms.ct.ipynb #14648303
+# %% ../../nbs/02_phantoms.ct.ipynb #1af9f623
 def _base_anatomy(seed:int) -> dict:
     "Per-study parameters of the skull base, face and vertex (a separate random stream: the rest of the anatomy is unchanged by them)."
     r = np.random.default_rng([seed, 3])

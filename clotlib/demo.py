@@ -15,7 +15,7 @@ __all__ = ['SIZES', 'QUICK_RUNS', 'FULL_RUNS', 'SUBMISSIONS', 'STAGES', 'RESULT_
 SIZES = {
     # phantom datasets and inputs of the two modes (quick: the test run; full: `make demo`)
     'quick': dict(slides=60, slide_size=1200, tile=200, tile_out=48, studies=120, slices=8, matrix=128, bleed_rate=0.6, ct_size=64,
-                  epochs=6, clot_epochs=8, ich_px=48, clot_px=48, background_tiles=4),
+                  epochs=6, clot_epochs=8, ich_px=64, clot_px=48, background_tiles=4),
     'full':  dict(slides=100, slide_size=1200, tile=200, tile_out=48, studies=160, slices=10, matrix=128, bleed_rate=0.6, ct_size=64,
                   epochs=6, clot_epochs=10, ich_px=48, clot_px=48, background_tiles=12),
 }

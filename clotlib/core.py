@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable
 # %% auto #0
 __all__ = ['DASK_CONNECT_TIMEOUT', 'DASK_WORKER_TIMEOUT', 'DASK_LOST_TIMEOUT', 'PNG_LEVEL', 'PNG_FILTERS', 'JPEG_QUALITY',
            'IMAGE_FORMATS', 'LOCK_NAME', 'clotlib_home', 'data_path', 'seed_everything', 'atomic_write', 'atomic_path',
-           'cache_key', 'NothingDone', 'BatchError', 'Interrupted', 'one_line', 'ItemError', 'MapResult',
+           'cache_key', 'code_digest', 'NothingDone', 'BatchError', 'Interrupted', 'one_line', 'ItemError', 'MapResult',
            'sigterm_as_interrupt', 'parallel_map', 'write_csv', 'safe_name', 'peak_rss_mb', 'png_bytes', 'jpeg_bytes',
            'write_image', 'write_png', 'check_arg', 'read_csv_checked', 'DirLock', 'clean_temp_files', 'outputs_intact',
            'Batch', 'small_figure', 'as_jpeg']
@@ -96,6 +96,14 @@ def cache_key(src:str|Path|None=None, # source file (path, size and mtime are ha
         except OSError: pass                                   # a missing file hashes by path alone
     h.update(json.dumps(params, sort_keys=True, default=str).encode())
     return h.hexdigest()[:16]
+
+# %% ../nbs/00_core.ipynb #8d3337c4
+def code_digest(*sources # modules or source files
+               ) -> str:
+    "A short digest of the source code of `sources`: caches of what that code makes key on it, so changed code never serves old outputs."
+    files = [Path(s.__file__) if hasattr(s, '__file__') else Path(s) for s in sources]
+    return hashlib.sha1(b''.join(f.read_bytes() for f in files)).hexdigest()[:12]
+
 
 # %% ../nbs/00_core.ipynb #c8b3edaf
 class NothingDone(Exception):

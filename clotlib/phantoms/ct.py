@@ -12,8 +12,7 @@ from ..reference import ICH_LABELS, ICH_SUBTYPES, RSNA_PREVALENCE
 
 # %% auto #0
 __all__ = ['ODD_SIZES', 'PROFILES', 'SUBTYPE_RATES', 'binned_noise_sd', 'phantom_slices', 'phantom_study', 'plan_ct',
-           'phantom_dicom', 'kaggle_labels', 'make_phantom_ct', 'study_truth', 'phantoms_ct_cmd', 'synthetic_ct_labels',
-           'generator_digest']
+           'phantom_dicom', 'kaggle_labels', 'make_phantom_ct', 'study_truth', 'phantoms_ct_cmd', 'synthetic_ct_labels']
 
 # %% ../../nbs/02_phantoms.ct.ipynb #c26ad89e
 # (rows, columns) of the non-512 slices in the real RSNA train set
@@ -185,13 +184,12 @@ def _skull_base(g, a, b, t, di, spacing, i):
                 air |= m; bone[face & _ellipse(X, Y, side*0.4*A, -B + 0.4*B, 15, 17) & ~m] = 1
     if t < b['petrous_t']:                                      # petrous ridges, clivus, sphenoid sinus, mastoid cells
         pf = math.sin(np.pi*min(1.0, t/b['petrous_t']))**0.5
+        cells = _cells(X.shape, b['cell_seed'], 1000 + i, 1.2/spacing) > 0.3   # mastoid air cells, both sides
         for side in (-1, 1):
             x0, y0, x1, y1 = side*7, 2 - 6*pf, side*(A - 4), 0.22*B + 10
             bar = inside & _bar(X, Y, x0, y0, x1, y1, b['petrous']*pf + 0.5)
             bone[bar] = 1
-            mast = bar & (side*X > 0.55*A)
-            f = _cells(X.shape, b['cell_seed'], 1000 + i, 1.2/spacing)
-            air |= mast & (f > 0.3)
+            air |= bar & (side*X > 0.55*A) & cells
         cl = inside & _ellipse(X, Y, 0, -2, b['clivus']*pf + 0.5, 12*pf + 0.5)
         bone[cl] = 1
         if 0.08 < t < b['petrous_t'] - 0.02:
@@ -349,7 +347,7 @@ def phantom_slices(seed:int, # study seed: the same seed gives the same study
         hu[vent] = a['csf'] + 2
         bf, air, fat, globe, soft, csf4 = _skull_base(g, a, b, t, di, spacing, i)
         nonbrain = air | fat | globe | soft | (bf > 0)
-        hu[soft] = np.where(_cells((rows, cols), b['cell_seed'], 2000 + i, 3.0/spacing)[soft] > 0.6, -85.0, 44.0)  # muscle, fat
+        if soft.any(): hu[soft] = np.where(_cells((rows, cols), b['cell_seed'], 2000 + i, 3.0/spacing)[soft] > 0.6, -85.0, 44.0)  # muscle, fat
         hu[fat] = -90; hu[globe] = 8; hu[air] = -950; hu[csf4 & ~nonbrain] = a['csf']
         if bf.any():                                        # bone of the base, with partial volume at its edges (5 mm slices)
             bf = np.clip(ndimage.gaussian_filter(bf, 0.9/spacing)*1.15, 0, 1)
@@ -714,10 +712,3 @@ def synthetic_ct_labels(n_rows:int=3000, # number of slices (rows)
     for j, k in enumerate(subs): df[k] = y[:, j].astype(int)
     df['any'] = y.any(1).astype(int)
     return df
-
-# %% ../../nbs/02_phantoms.ct.ipynb #35e1a99b
-def generator_digest() -> str:
-    "Digest of this generator's source code: caches of phantom data include it in their key, so a changed generator never serves data made by an older one."
-    import hashlib
-    return hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]
-

@@ -14,8 +14,7 @@ from ..reference import strip_prior
 
 # %% auto #0
 __all__ = ['kaggle', 'class_signal', 'stain', 'phantom_table', 'synthetic_slide_labels', 'slide_layout', 'truth_masks',
-           'slide_image', 'render_slide', 'make_phantom_slides', 'load_truth', 'phantoms_slides_cmd',
-           'generator_digest']
+           'slide_image', 'render_slide', 'make_phantom_slides', 'load_truth', 'phantoms_slides_cmd']
 
 # %% ../../nbs/01_phantoms.slides.ipynb #e7a28387
 kaggle = SimpleNamespace(
@@ -494,10 +493,3 @@ def phantoms_slides_cmd(dir, n=12, seed=0, size=3000, pyramidal=False, workers=N
     k = df.label.value_counts()
     s = f"{len(df)} slides ({k.get('CE', 0)} CE, {k.get('LAA', 0)} LAA) in {dir}"
     return s + (f'; {len(errs)} failed, see {Path(dir)/"skipped.csv"}' if errs else '')
-
-# %% ../../nbs/01_phantoms.slides.ipynb #c23829ae
-def generator_digest() -> str:
-    "Digest of this generator's source code: caches of phantom data include it in their key, so a changed generator never serves data made by an older one."
-    import hashlib
-    return hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]
-

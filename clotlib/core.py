@@ -97,7 +97,7 @@ def cache_key(src:str|Path|None=None, # source file (path, size and mtime are ha
     h.update(json.dumps(params, sort_keys=True, default=str).encode())
     return h.hexdigest()[:16]
 
-# %% ../nbs/00_core.ipynb #8d3337c4
+# %% ../nbs/00_core.ipynb #849756ba
 def code_digest(*sources # modules or source files
                ) -> str:
     "A short digest of the source code of `sources`: caches of what that code makes key on it, so changed code never serves old outputs."

@@ -30,9 +30,10 @@ export: $(STAMP)
 readme: $(STAMP)
 	$(BIN)/python tools/readme.py
 
-# the docs site, offline: nbdev's page processing of every notebook (tools/proc_docs.py), rendered with
-# nbconvert into _docs/ with the sidebar of nbs/sidebar.yml (open _docs/index.html); the published site is
-# built by nbdev_docs + Quarto in .github/workflows/deploy.yaml
+# the docs site, offline: nbdev's page processing of every notebook (nbdev_proc_nbs into _proc/, run by
+# tools/proc_docs.py as the site build runs it, installing nothing), rendered with nbconvert into _docs/
+# with the sidebar of nbs/sidebar.yml (open _docs/index.html); the published site is built by
+# nbdev_docs + Quarto in .github/workflows/deploy.yaml
 docs: $(STAMP)
 	$(BIN)/python tools/render_docs.py --process
 

@@ -9,42 +9,44 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import parallel_map, atomic_write, write_csv, check_arg, DirLock, NothingDone
-from .reference import ICH_LABELS, CLOT_CLASSES
+from .core import atomic_write, write_csv, check_arg, NothingDone
+from .parallel import parallel_map, DirLock
+from .reference import ICH_LABELS, CLOT_CLASSES, TASKS, task_spec
 from .splits import balanced_binary, stratified_parts
-from .metrics import binary_metrics, majority_accuracy, confusion, plot_confusions
+from .metrics import binary_metrics, majority_accuracy, confusion, plot_confusions, label_problems, sigmoid
 
 # %% auto #0
-__all__ = ['TASKS', 'MODELS', 'LINEAR', 'MLP_HIDDEN', 'CNN_WIDTHS', 'TABLE_COLUMNS', 'read_table', 'Images', 'load_images',
+__all__ = ['MODELS', 'LINEAR', 'MLP_HIDDEN', 'CNN_WIDTHS', 'TABLE_COLUMNS', 'targets', 'read_table', 'Images', 'load_images',
            'SkipLabel', 'label_split', 'linear_pipeline', 'fit_linear', 'mlp_net', 'cnn_net', 'torch_threads',
            'fit_torch', 'BaselineRun', 'run_baselines', 'writeup_tables', 'baselines_markdown', 'baselines_cmd']
 
 # %% ../nbs/41_baselines.ipynb #a6ab6a9f
-TASKS = {
-    'ich': dict(table='index.csv', labels=list(ICH_LABELS), group='PatientID', made_by='clotlib window SRC DATA',
-                needs='window a Kaggle folder (stage_2_train.csv + stage_2_train/) so that index.csv has the six labels'),
-    'clot': dict(table='tiles.csv', labels=['LAA'], group='patient_id', made_by='clotlib tile SRC DATA',
-                 needs='tile a Kaggle folder (train.csv + train/) so that tiles.csv has the label column'),
-}
+def targets(task:str # 'ich' (RSNA labels) or 'clot' (LAA vs CE)
+           ) -> list:
+    "The binary target columns of the per-label baselines: the six hemorrhage labels, or `LAA` (1 = LAA, 0 = CE)."
+    spec = task_spec(task)
+    return list(spec['labels']) if spec['multi'] else list(spec['labels'][-1:])
 
 def read_table(task:str, # 'ich' (RSNA labels) or 'clot' (LAA vs CE)
                data # output folder of `clotlib window` (ich) or `clotlib tile` (clot)
               ) -> pd.DataFrame:
-    "The image table of `data` with absolute `file` paths and 0/1 label columns (missing labels as NA)."
+    "The image table of `data` with absolute `file` paths and 0/1 target columns (missing labels as NA); bad labels in `.attrs['skipped']`."
     check_arg('task', task, choices=list(TASKS))
-    spec, data = TASKS[task], Path(data)
+    spec, data = task_spec(task), Path(data)
     f = data/spec['table']
     if not f.is_file(): raise FileNotFoundError(f"{f}: no such file; make {data} with `{spec['made_by']}`")
     df = pd.read_csv(f, dtype={c: str for c in ('path', 'ID', 'image_id', 'patient_id', 'PatientID', 'label')})
-    need = ['path'] + (list(ICH_LABELS) if task == 'ich' else ['label'])
+    need = ['path'] + (list(spec['labels']) if spec['multi'] else ['label'])
     miss = [c for c in need if c not in df.columns]
     if miss: raise ValueError(f"{f}: no column(s) {miss}; {spec['needs']}")
-    if task == 'clot':
-        bad = df.label.notna() & ~df.label.isin(CLOT_CLASSES)
-        if bad.any(): raise ValueError(f"{f}: label values must be {CLOT_CLASSES}, got {sorted(set(df.label[bad]))[:5]}")
-        df['LAA'] = df.label.map({c: i for i, c in enumerate(CLOT_CLASSES)}).astype('Int64')
-    for c in spec['labels']: df[c] = df[c].astype('Int64')
+    why = label_problems(df, task)
+    bad = why.notna() & ~why.isin(['no label', 'no labels'])          # unlabelled rows stay (missing targets)
+    skipped = pd.DataFrame({'path': df.path[bad].astype(str), 'reason': why[bad]}).reset_index(drop=True)
+    df = df[~bad].copy()
+    if not spec['multi']: df['LAA'] = df.label.map({c: i for i, c in enumerate(CLOT_CLASSES)})
+    for c in targets(task): df[c] = pd.to_numeric(df[c]).astype('Int64')
     df['file'] = [str(data/p) for p in df.path]
+    df.attrs['skipped'] = skipped
     return df
 
 # %% ../nbs/41_baselines.ipynb #b88d2b37
@@ -185,8 +187,6 @@ def linear_pipeline(model:str, # 'logreg', 'linearsvc' or 'sgd'
     else: clf = SGDClassifier(loss='hinge', alpha=1/(C*max(n_rows, 1)), max_iter=max_iter, tol=1e-4, random_state=seed)
     return Pipeline([('scale', StandardScaler()), ('clf', clf)])
 
-def _sigmoid(z): return 1/(1 + np.exp(-np.clip(z, -50, 50)))
-
 def fit_linear(model:str, Xtr, ytr, Xva, yva, C=(1e-4, 1e-2, 1.0), solver:str='newton-cg', seed:int=0, max_iter:int=1000,
                threads:int|None=None) -> tuple:
     "`(pipeline, C)`: the penalty chosen on the validation rows (if several), then refit on train + validation rows (BLAS on `threads`, default 1)."
@@ -200,7 +200,7 @@ def fit_linear(model:str, Xtr, ytr, Xva, yva, C=(1e-4, 1e-2, 1.0), solver:str='n
         if len(Cs) > 1 and len(yva):
             def score(c):
                 s = linear_pipeline(model, c, len(ytr), solver, max_iter, seed).fit(Xtr, ytr).decision_function(Xva)
-                m = binary_metrics(yva, _sigmoid(s))
+                m = binary_metrics(yva, sigmoid(s))
                 return (m['accuracy'], 0 if math.isnan(m['auc']) else m['auc'])
             scores = {c: score(c) for c in sorted(Cs)}
             best = max(sorted(Cs), key=lambda c: scores[c])                 # ties: the smallest C (strongest penalty)
@@ -357,7 +357,7 @@ def run_baselines(df:pd.DataFrame, # image table with 0/1 label columns
             if m in LINEAR:
                 pipe, c = fit_linear(m, f('train'), y['train'], f('valid'), y['valid'], C, solver, seed, threads=threads)
                 fit_s = time.perf_counter() - t0
-                p_test, info = _sigmoid(pipe.decision_function(f('test'))), dict(C=c)
+                p_test, info = sigmoid(pipe.decision_function(f('test'))), dict(C=c)
             else:
                 import torch
                 torch.manual_seed(seed)
@@ -372,7 +372,7 @@ def run_baselines(df:pd.DataFrame, # image table with 0/1 label columns
                 h = fit_torch(net, prep('train'), y['train'], prep('valid'), y['valid'], lr=lr, epochs=epochs,
                               patience=patience, bs=bs, seed=seed, threads=threads)
                 fit_s = time.perf_counter() - t0
-                with torch_threads(threads): p_test = _sigmoid(_logits(net, prep('test')))
+                with torch_threads(threads): p_test = sigmoid(_logits(net, prep('test')))
                 info = dict(epochs=h['epochs'], best_epoch=h['best_epoch'])
             mt = binary_metrics(y['test'], p_test, threshold)
             const = majority_accuracy(y['test'])
@@ -467,15 +467,15 @@ def baselines_cmd(task:str, # 'ich' (six RSNA labels) or 'clot' (LAA vs CE)
     ms, Cs = _parse_models(models), _parse_C(C)
     if 'cnn' in ms: cnn_net(1 if gray else 3, size)                              # a too-small size fails before any work
     df = read_table(task, data)
-    spec, data = TASKS[task], Path(data)
+    spec, data = task_spec(task), Path(data)
     out = Path(out) if out is not None else data/'baselines'
     group = spec['group'] if split == 'patient' else None
     if group is not None and group not in df.columns:
         raise ValueError(f"{data/spec['table']}: no {group} column for a patient split; pass split='rows' (--split rows)")
     kind = kind or _data_kind(task, df)
     with DirLock(out, 'clotlib baselines'):
-        splits, skipped = {}, []
-        for label in spec['labels']:
+        splits, skipped = {}, list(df.attrs['skipped'].itertuples(index=False, name=None))
+        for label in targets(task):
             try: splits[label] = label_split(df, label, group, 0.2, 0.1, max_per_class, seed)
             except SkipLabel as e: skipped.append((f"{spec['table']}:{label}", f'label skipped: {e}'))
         if not splits: raise NothingDone('no label can be fitted: ' + '; '.join(r for _, r in skipped))

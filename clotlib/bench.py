@@ -10,7 +10,7 @@ import numpy as np
 from .slides.tissue import TILE_SIZE, MIN_TISSUE
 
 # %% auto #0
-__all__ = ['rate', 'bench_ct', 'bench_slides', 'bench_cmd']
+__all__ = ['rate', 'bench_ct', 'bench_slides', 'bench_loader', 'bench_cmd']
 
 # %% ../nbs/82_bench.ipynb #7e3581b5
 def rate(f, # function of one item
@@ -188,6 +188,92 @@ def _dims(path) -> tuple:
     from clotlib.slides.io import Slide
     with Slide(path) as s: return s.dimensions
 
+# %% ../nbs/82_bench.ipynb #50d417fb
+def _train_timer():
+    "A fastai callback adding up the seconds and items of the training phase of each epoch (validation excluded)."
+    from fastai.callback.core import Callback       # fastai loads only for this benchmark
+    class _TrainTimer(Callback):
+        def before_fit(self): self.secs, self.n = 0., 0
+        def before_train(self): self.t0 = time.perf_counter()
+        def after_batch(self):
+            if self.training: self.n += len(self.learn.yb[0])
+        def after_train(self): self.secs += time.perf_counter() - self.t0
+    return _TrainTimer()
+
+# %% ../nbs/82_bench.ipynb #13912fed
+def _synthetic_pngs(folder:Path, n:int, size:int, seed:int=0):
+    "Write `n` smooth random RGB PNGs and a tiles.csv for them (two classes, two patients per class)."
+    import cv2, pandas as pd
+    from clotlib.core import write_csv
+    from clotlib.reference import CLOT_CLASSES
+    rng = np.random.default_rng(seed); rows = []
+    for i in range(n):
+        small = rng.integers(0, 256, (size//16, size//16, 3), dtype=np.uint8)
+        im = cv2.resize(small, (size, size), interpolation=cv2.INTER_CUBIC)
+        im = np.clip(im.astype(int) + rng.integers(-8, 9, im.shape), 0, 255).astype(np.uint8)
+        cv2.imwrite(str(folder/f'im{i:04d}.png'), im)
+        lab = CLOT_CLASSES[i % 2]
+        rows.append(dict(image_id=f'p{i % 4}_{i}', path=f'im{i:04d}.png', label=lab, patient_id=f'p{i % 4}'))
+    df = pd.DataFrame(rows); write_csv(df, folder/'tiles.csv')
+    return df
+
+# %% ../nbs/82_bench.ipynb #570f4669
+def bench_loader(out:str|Path|None=None, # scratch folder (default: temporary, removed afterwards)
+                 arch:str='resnet18', # a small timm model
+                 size:int=224, # input side
+                 n:int=128, # images
+                 bs:int=16, # batch size
+                 num_workers:int|None=None, # loader processes (default: `make_dls`'s)
+                 repeat:int=2 # measurements of each rate (the best counts)
+                ) -> dict:
+    "Images/s of training and prediction fed from PNGs vs from in-memory tensors, their ratios and targets (JSON-able)."
+    from fastai.learner import Learner
+    from fastai.data.core import DataLoaders
+    from fastai.data.load import DataLoader
+    from fastai.losses import CrossEntropyLossFlat
+    import torch
+    from clotlib.core import seed_everything
+    from clotlib.reference import CLOT_CLASSES
+    from clotlib.learn.data import make_dls
+    from clotlib.learn.models import create_model, save_bundle
+    from clotlib.learn.train import predict_table, NORM
+    tmp = Path(out) if out else Path(tempfile.mkdtemp(prefix='clotlib-bench-'))
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        seed_everything(0)
+        df = _synthetic_pngs(tmp, n, size)
+        df['split'] = np.where(np.arange(n) < n - bs, 'train', 'valid')
+        dls = make_dls(df, tmp, 'clot', size, bs, num_workers=num_workers, seed=0)
+        X = torch.randn(n - bs, 3, size, size); Y = torch.randint(0, 2, (n - bs,))
+        mem = DataLoaders(DataLoader(list(zip(X, Y)), bs=bs, shuffle=True, drop_last=True),
+                          DataLoader(list(zip(X[:bs], Y[:bs])), bs=bs))
+        model = create_model(arch, 2)
+        def train_rate(d):
+            timer = _train_timer()
+            learn = Learner(d, model, loss_func=CrossEntropyLossFlat(), cbs=timer)
+            with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4)
+            return timer.n/timer.secs
+        xw = torch.randn(bs, 3, size, size); model(xw).sum().backward(); model.zero_grad()   # warm-up: first-call costs excluded
+        r = dict(train_from_png=0., train_in_memory=0., predict_from_png=0., forward_in_memory=0.)
+        save_bundle(model, tmp/'model', dict(task='clot', labels=list(CLOT_CLASSES), size=size, **NORM))
+        for _ in range(repeat):                         # interleaved, so both sides see the same machine load
+            r['train_from_png'] = max(r['train_from_png'], train_rate(dls))
+            r['train_in_memory'] = max(r['train_in_memory'], train_rate(mem))
+            t0 = time.perf_counter(); predict_table(tmp/'model', tmp, task='clot', bs=bs, num_workers=num_workers, embeddings=False)
+            r['predict_from_png'] = max(r['predict_from_png'], n/(time.perf_counter() - t0))
+            m = model.eval(); t0 = time.perf_counter()
+            with torch.no_grad():
+                for i in range(0, n, bs): m(torch.randn(min(bs, n - i), 3, size, size))
+            r['forward_in_memory'] = max(r['forward_in_memory'], n/(time.perf_counter() - t0))
+        ratios = {'train_from_png / train_in_memory': r['train_from_png']/r['train_in_memory'],
+                  'predict_from_png / forward_in_memory': r['predict_from_png']/r['forward_in_memory']}
+        return dict(benchmark='loader', arch=arch, size=size, images=n, bs=bs, cores=os.cpu_count(),
+                    torch_threads=torch.get_num_threads(), unit='images/s', rates={k: round(v, 1) for k, v in r.items()},
+                    ratios={k: round(v, 2) for k, v in ratios.items()},
+                    targets={'train_from_png / train_in_memory': 0.9, 'predict_from_png / forward_in_memory': 0.8})
+    finally:
+        if not out: shutil.rmtree(tmp, ignore_errors=True)
+
 # %% ../nbs/82_bench.ipynb #615e5fa5
 def _met(value:float, target) -> bool:
     "Whether a ratio meets its target: a number (at least), or `[op, number]` with op '>=' or '<='."
@@ -199,10 +285,7 @@ def bench_cmd(what:str, # 'slides', 'ct' or 'loader'
              ) -> str:
     "`clotlib bench`: run one benchmark, print its JSON on stdout, return a summary line."
     from clotlib.core import NothingDone
-    def loader(out):
-        from clotlib.learn.train import bench_loader   # torch, fastai and timm load only for this benchmark
-        return bench_loader(out)
-    fns = {'ct': bench_ct, 'slides': bench_slides, 'loader': loader}
+    fns = {'ct': bench_ct, 'slides': bench_slides, 'loader': bench_loader}
     if what not in fns: raise NothingDone(f'the {what} benchmark is not built yet (available: {", ".join(fns)})')
     res = fns[what](out)
     print(json.dumps(res, indent=1))

@@ -4,12 +4,13 @@
 
 # %% ../nbs/80_cli.ipynb #87a976a8
 from __future__ import annotations
-import sys, time, signal, difflib, inspect, argparse, threading, importlib, importlib.util
+import sys, time, difflib, inspect, argparse, importlib
 import clotlib
-from .core import NothingDone, BatchError, Interrupted, check_arg, one_line   # raised by the library, turned into one line here
+from .core import NothingDone, BatchError, Interrupted, check_arg, one_line
+from .parallel import sigterm_as_interrupt   # SIGTERM stops a run like Ctrl-C by the library, turned into one line here
 
 # %% auto #0
-__all__ = ['COMMANDS', 'is_built', 'build_parser', 'run', 'main']
+__all__ = ['COMMANDS', 'build_parser', 'run', 'main']
 
 # %% ../nbs/80_cli.ipynb #3e1d835c
 def _a(*flags, **kw): return (flags, kw)
@@ -24,12 +25,12 @@ def _checked(kind=int, **rules):
     conv.__name__ = kind.__name__
     return conv
 
-_workers = _a('--workers', type=_checked(int, lo=0), help='local worker processes (default: all cores; 0 = in this process)')
-_sched = _a('--scheduler', help='Dask scheduler address (e.g. tcp://host:8786): run the items there')
-_wait = _a('--wait', action='store_true', help='if another run is using DST, wait for it instead of refusing')
-_seed = _a('--seed', type=int, help='random seed')
-_src = lambda what: _a('src', help=what)
-_dst = _a('dst', help='output folder (created; locked while the command runs)')
+# Each subcommand's options are generated from its work function (`target`): one option per parameter, named after it,
+# with the function's default and its docment as help (`_auto_args`). `args` add only what an annotation cannot say:
+# bounds (`_checked`), choices, `nargs`, a required option, a computed help, and the options of a wrapper (`cli_only`).
+_n = lambda name, kind=int, **rules: _a(name, type=_checked(kind, **rules))       # a number with bounds
+_workers = _n('workers', lo=0)
+_task = _a('task', choices=['clot', 'ich'])
 
 def _window_help(mod) -> str:
     "The help of --windows, naming the windows `clotlib.ct.windowing` knows."
@@ -37,152 +38,83 @@ def _window_help(mod) -> str:
 
 COMMANDS = {
     ('demo',): dict(target='clotlib.demo:demo_cmd',
-        help='phantoms -> both pipelines -> models -> results tables, all on CPU', example='clotlib demo --out demo_out',
-        args=[_a('--out', help='output folder (results in OUT/results)'), _seed,
-              _a('--quick', action='store_true', help='smaller phantoms and fewer runs (a few minutes)')]),
+        help='phantoms -> both pipelines -> models -> results tables, all on CPU', example='clotlib demo --out demo_out', args=[]),
     ('phantoms', 'slides'): dict(target='clotlib.phantoms.slides:phantoms_slides_cmd',
         help='STRIP-AI-layout phantom slides: DIR/train/*.tif, DIR/train.csv, DIR/truth.json',
         example='clotlib phantoms slides data/slides --n 12 --size 3000',
-        args=[_a('dir', help='output folder'), _a('--n', type=_checked(int, lo=1), help='number of slides'), _seed,
-              _a('--size', type=_checked(int, lo=64), help='longest slide side in px (>= 40000 makes gigapixel slides)'),
-              _a('--pyramidal', action='store_true', help='write pyramidal TIFFs (default: single resolution, as Kaggle)'),
-              _workers]),
+        args=[_n('n', lo=1), _n('size', lo=64), _workers]),
     ('phantoms', 'ct'): dict(target='clotlib.phantoms.ct:phantoms_ct_cmd',
         help='RSNA-layout phantom CT series: DIR/stage_2_train/*.dcm, DIR/stage_2_train.csv, DIR/truth.csv',
         example='clotlib phantoms ct data/ct --studies 10',
-        args=[_a('dir', help='output folder'), _a('--studies', type=_checked(int, lo=1), help='number of studies'), _seed,
-              _a('--slices', type=_checked(int, lo=1), help='axial slices per study'), _workers]),
+        args=[_n('studies', lo=1), _n('slices', lo=1), _n('matrix', lo=32, hi=512), _workers]),
     ('dedup',): dict(target='clotlib.slides.dedup:dedup_cmd',
         help='de-duplicate clot fragments per slide: DST/<image_id>.png ROI + DST/dedup.csv',
         example='clotlib dedup data/slides dedup_out --workers 2',
-        args=[_src('slides folder or Kaggle folder with train.csv'), _dst,
-              _a('--max-side', type=_checked(int, lo=64), help='longest side of the thumbnail the fragments are found on (px)'),
-              _workers, _sched, _wait]),
+        args=[_n('max_side', lo=64), _workers]),
     ('tile',): dict(target='clotlib.slides.tiling:tile_cmd',
         help='tile + QC every slide: DST/<image_id>/*.png, DST/tiles.csv, DST/skipped.csv',
         example='clotlib tile data/slides tiles --size 600 --out-size 224 --workers 2',
-        args=[_src('slides folder or Kaggle folder with train.csv'), _dst,
-              _a('--size', type=_checked(int, lo=1), help='tile size read from the slide (px, level 0)'),
-              _a('--out-size', type=_checked(int, lo=1), help='size of the written tiles (default: --size)'),
-              _a('--min-tissue', type=_checked(float, lo=0, hi=1), help='minimum tissue fraction of a kept tile'),
-              _a('--rotate-laa', action='store_true', help='balance classes: write LAA tiles at 0/90/180/270 degrees'),
-              _a('--min-std', type=_checked(float, lo=0), help='low-contrast filter: minimum grey standard deviation of a kept tile'),
-              _a('--tiles-across', type=_checked(int, lo=1), help='aspect-ratio grid: tile size = short side / N (overrides --size)'),
-              _a('--format', choices=['png', 'jpg'], help='tile files: lossless PNG, or JPEG at quality 95'),
-              _workers, _sched, _wait]),
+        args=[_n('size', lo=1), _n('out_size', lo=1), _n('min_tissue', float, lo=0, hi=1), _n('min_std', float, lo=0),
+              _n('tiles_across', lo=1), _a('format', choices=['png', 'jpg']), _workers]),
     ('window',): dict(target='clotlib.ct.windowing:window_cmd',
         help='DICOM -> 3-channel PNG: DST/<ID>.png, DST/index.csv, DST/skipped.csv',
         example='clotlib window data/ct ct_png --windows brain,subdural,bone --size 256',
-        args=[_src('DICOM folder or Kaggle folder with stage_2_train.csv'), _dst,
-              _a('--windows', help=_window_help),
-              _a('--neighbours', action='store_true', help='channels = first of --windows (brain by default) of slices z-1, z, z+1'),
-              _a('--crop', action='store_true', help='crop black edges before resizing'),
-              _a('--minmax', action='store_true', help='per-image min-max scaling inside each window'),
-              _a('--size', type=_checked(int, lo=1), help='output size in px'), _workers, _sched, _wait]),
+        args=[_a('windows', help=_window_help), _n('size', lo=1), _workers]),
     ('baselines',): dict(target='clotlib.baselines:baselines_cmd',
         help="write-up (d)'s per-label classical baselines (logistic regression, LinearSVC, SGD, MLP, CNN): OUT/baselines.md + .csv",
         example='clotlib baselines ich ct_png --models logreg,cnn --size 64 --out baselines_ich',
-        args=[_a('task', choices=['clot', 'ich'], help='clot: STRIP AI slides (CE vs LAA); ich: RSNA head CT (six labels)'), _a('data', help='output folder of `tile` (clot) or `window` (ich)'),
-              _a('--models', help='comma-separated: logreg, linearsvc, sgd, mlp, cnn'), _a('--out', help='output folder (default: DATA/baselines)'),
-              _a('--size', type=_checked(int, lo=8), help='images are resized to SIZE x SIZE'),
-              _a('--gray', action=argparse.BooleanOptionalAction, help='grayscale (as the write-up) or RGB'),
-              _a('--split', choices=['patient', 'random'], help='80/20 split grouped by patient, or at random'),
-              _a('--max-per-class', type=_checked(int, lo=1), help='rows per class of each balanced set'),
-              _a('--C', dest='C', help='regularisation grid of the linear models, comma-separated'),
-              _a('--solver', help='LogisticRegression solver'), _a('--epochs', type=_checked(int, lo=1), help='MLP/CNN epochs at most'),
-              _a('--patience', type=_checked(int, lo=1), help='early stopping: epochs without validation improvement'),
-              _a('--batch-size', type=_checked(int, lo=1), help='MLP/CNN batch size'), _a('--lr', type=_checked(float, lo=0), help='MLP/CNN SGD learning rate'),
-              _seed, _workers, _a('--threads', type=_checked(int, lo=1), help='torch threads'),
-              _a('--kind', help="what the data is, written into every table (default: 'phantom' for phantom data)")]),
+        args=[_task, _n('size', lo=8), _a('split', choices=['patient', 'rows']), _n('max_per_class', lo=1),
+              _n('epochs', lo=1), _n('patience', lo=1), _n('batch_size', lo=1), _n('lr', float, lo=0), _workers, _n('threads', lo=1)]),
     ('evaluate',): dict(target='clotlib.metrics:evaluate_cmd',
         help='score a submission: the competition metric and the write-ups\' metrics, table on stdout',
         example='clotlib evaluate clot submission.csv data/slides/train.csv',
-        args=[_a('task', choices=['clot', 'ich'], help='clot: STRIP AI slides (CE vs LAA); ich: RSNA head CT (six labels)'), _a('pred', help='submission CSV (patient_id,CE,LAA or ID,Label)'),
-              _a('labels', help='train.csv / stage_2_train.csv, or a tiles.csv / index.csv with labels'),
-              _a('--threshold', type=_checked(float, lo=0, hi=1), help='positive when p > threshold'),
-              _a('--out', help='also write the table as CSV here'),
-              _a('--strict', action='store_true', help='fail when predictions and labels do not cover the same ids')]),
-    ('train',): dict(target='clotlib.learn.train:train_cmd', wrap='clotlib.cli:_train',
+        args=[_task, _n('threshold', float, lo=0, hi=1)]),
+    ('train',): dict(target='clotlib.learn.train:train_cmd', wrap='clotlib.cli:_train', cli_only=('neighbours',),
         help='fine-tune a timm model with fastai on the output of `tile` (clot) or `window` (ich): a model folder',
         example='clotlib train ich ct_png --arch resnet18 --epochs 4 --size 128 --no-pretrained --out models/ich-r18',
-        args=[_a('task', choices=['clot', 'ich'], help='clot: STRIP AI slides (CE vs LAA); ich: RSNA head CT (six labels)'), _a('data', help='output folder of `tile` (clot) or `window` (ich)'),
-              _a('--arch', help='timm name, squeezenet1_1, squeezenet_bn or cct_7_3x1_32 / cct_7_7x2_224'),
-              _a('--epochs', type=_checked(int, lo=1), help='training epochs'), _a('--size', type=_checked(int, lo=8), help='input side (px)'),
-              _a('--bs', type=_checked(int, lo=1), help='batch size'), _a('--lr', type=_checked(float, lo=0), help='(peak) learning rate'),
-              _a('--loss', help=lambda mod: f'one of {", ".join(mod.LOSSES)}; auto: ce for clot, wbce (positive weights from the label counts) for ich'),
-              _a('--opt', choices=['adam', 'adamw', 'sgd', 'rmsprop'], help='optimiser'),
-              _a('--sched', choices=['one_cycle', 'plateau', 'step', 'constant'], help='plateau: x0.1 after 5 flat epochs; step: x0.412 every 50'),
-              _a('--pretrained', action=argparse.BooleanOptionalAction, help="timm's ImageNet weights (fetched by timm, or --weights)"),
-              _a('--weights', help='local weights file for the body (safetensors or a state dict)'),
-              _a('--head', help=lambda mod: "the network's head: " + ', '.join(sys.modules['clotlib.learn.models'].HEADS) + " (default: the write-up's head of the architecture)"),
-              _a('--split', choices=['patient', 'random'], help='patient-grouped (default) or random, as write-up (e) compared'),
-              _a('--valid-pct', type=_checked(float, lo=0, hi=0.9), help='validation rows (patient-grouped with --split patient)'), _a('--test-pct', type=_checked(float, lo=0, hi=0.9), help='held-out rows for the results'),
-              _a('--weighted', action='store_true', help='class-weighted sampling'),
-              _a('--upsample-epidural', type=_checked(int, lo=1), help='repeat epidural-positive rows (write-up (c): 8)'),
-              _a('--patience', type=_checked(int, lo=1), help='early stopping patience (epochs)'),
-              _a('--fp16', action=argparse.BooleanOptionalAction, help='mixed precision (used on GPU only)'),
-              _a('--windows', help='CT windows the images were made with, recorded in config.json'),
+        # `train_cmd` delegates to `learn.train.train`: its parameters, defaults and docments are the options
+        args=[_task, _n('epochs', lo=1), _n('size', lo=8), _n('bs', lo=1), _n('lr', float, lo=0), _n('wd', float, lo=0),
+              _n('dropout', float, lo=0, hi=1), _a('opt', choices=['adam', 'adamw', 'sgd', 'rmsprop']),
+              _a('sched', choices=['one_cycle', 'plateau', 'step', 'constant']), _a('split', choices=['patient', 'random']),
+              _n('valid_pct', float, lo=0, hi=0.9), _n('test_pct', float, lo=0, hi=0.9), _n('upsample_epidural', lo=1),
+              _n('patience', lo=1), _workers,
               _a('--neighbours', type=_checked(int, lo=0), default=0,
-                 help='ich: stack the three windows of slices z-k..z+k as 3(2k+1) channels (first conv adapted; 0 = one slice)'),
-              _a('--out', help='model folder'), _seed, _a('--workers', type=_checked(int, lo=0), help='loader processes')]),
+                 help='ich: stack the three windows of slices z-k..z+k as 3(2k+1) channels (first conv adapted; 0 = one slice)')]),
     ('train', 'ich-seq'): dict(target='clotlib.learn.sequence:train_seq_cmd',
         help='bidirectional GRU over per-slice CNN embeddings in z order (RSNA 2019 winners), six labels per slice',
         example='clotlib train ich-seq embeddings/ich-r18 --out models/ich-seq',
-        args=[_a('embeddings', help='folder written by `clotlib embed` from the CNN and its own data'), _a('--out', help='model folder'),
-              _a('--features', choices=['logits', 'embeddings', 'both'], help="what the GRU reads: the CNN's logits, its embeddings or both"),
-              _a('--hidden', type=_checked(int, lo=1), help='GRU hidden units per direction'),
-              _a('--deltas', action=argparse.BooleanOptionalAction, help='add differences to the neighbouring slices (2nd place)'),
-              _a('--epochs', type=_checked(int, lo=1), help='training epochs'), _a('--lr', type=_checked(float, lo=0), help='learning rate'),
-              _a('--fit-on', help="rows the GRU is trained on, by the CNN's split (its validation studies: the CNN never trained on them)"), _seed]),
+        args=[_a('features', choices=['logits', 'embeddings', 'both']), _n('hidden', lo=1), _n('epochs', lo=1), _n('lr', float, lo=0)]),
     ('train', 'clot-mil'): dict(target='clotlib.learn.mil:train_mil_cmd',
         help='gated attention-MIL (Ilse et al. 2018) over tile embeddings: one CE/LAA prediction per patient',
         example='clotlib train clot-mil embeddings/clot-r50 --out models/clot-mil',
-        args=[_a('embeddings', help='folder written by `clotlib embed` from a clot model and its tiles.csv'), _a('--out', help='model folder'),
-              _a('--by', help='bag: patient_id or image_id'), _a('--hidden', type=_checked(int, lo=1), help='attention units'),
-              _a('--epochs', type=_checked(int, lo=1), help='training epochs'), _a('--lr', type=_checked(float, lo=0), help='learning rate'),
-              _a('--fit-on', help='rows the bags are trained on'), _seed]),
-    ('embed',): dict(target='clotlib.learn.sequence:embed_cmd',
+        args=[_a('by', choices=['patient_id', 'image_id']), _n('hidden', lo=1), _n('epochs', lo=1), _n('lr', float, lo=0)]),
+    ('embed',): dict(target='clotlib.learn.embed:embed_cmd',
         help='per-image embeddings and probabilities of a trained model, cached: the input of `train ich-seq` / `train clot-mil`',
         example='clotlib embed models/ich-r18 ct_png embeddings/ich-r18',
-        args=[_a('model', help='model folder'), _a('data', help='output folder of `tile` / `window` the model reads'),
-              _a('out', help='embeddings folder'), _a('--bs', type=_checked(int, lo=1), help='batch size'),
-              _a('--force', action='store_true', help='recompute even when the cache matches')]),
-    ('predict',): dict(target='clotlib.ensemble:predict_cmd', wrap='clotlib.cli:_predict',
+        args=[_n('bs', lo=1)]),
+    ('predict',): dict(target='clotlib.ensemble:predict_cmd', wrap='clotlib.cli:_predict', cli_only=('trust_pickle',),
         help='Kaggle-format submission (STRIP AI patient_id,CE,LAA or RSNA ID,Label); several models = their ensemble',
         example='clotlib predict ich models/ich-r18 models/ich-seresnet50 test_png --out submission.csv',
-        args=[_a('task', choices=['clot', 'ich'], help='clot: STRIP AI slides (CE vs LAA); ich: RSNA head CT (six labels)'), _a('model', nargs='+', help='model folder(s), an ensemble folder, or prediction CSVs'),
-              _a('src', help='tiles.csv / index.csv folder, a CSV with a path column, or a PNG folder'),
-              _a('--out', required=True, help='CSV to write'),
-              _a('--how', choices=['mean', 'weighted', 'logit', 'rank'], help='combination of several members'),
-              _a('--weights', help="member weights, comma-separated (e.g. '0.6,0.4')"),
-              _a('--pool', choices=['mean', 'median', 'topk'], help='clot: tiles -> slide pooling'),
-              _a('--k', type=_checked(int, lo=1), help='tiles per slide for --pool topk'),
-              _a('--calibrate', action=argparse.BooleanOptionalAction, help='apply the calibrations stored in config.json'),
-              _a('--trust-pickle', action='store_true', help='allow a fastai model.pkl (unpickling runs code: only for files you trust)'),
-              _a('--bs', type=_checked(int, lo=1), help='batch size'), _workers]),
+        args=[_task, _a('model', nargs='+'), _a('--out', required=True),
+              _a('how', choices=['mean', 'weighted', 'logit', 'rank']), _a('pool', choices=['mean', 'median', 'topk']),
+              _n('k', lo=1), _n('bs', lo=1), _workers,
+              _a('--trust-pickle', action='store_true', help='allow a fastai model.pkl (unpickling runs code: only for files you trust)')]),
     ('calibrate',): dict(target='clotlib.ensemble:calibrate_cmd',
         help="fit temperature / Platt calibration on a model's validation rows; stored in MODEL/config.json, applied by `predict`",
         example='clotlib calibrate models/clot-r50 --shrink fit --clip 0.05',
-        args=[_a('model', help='model folder'), _a('--method', choices=['temperature', 'platt', 'none'], help='temperature: one parameter per label; platt: slope and offset'),
-              _a('--shrink', help="shrink towards 0.5: a number in [0, 1) or 'fit'"),
-              _a('--clip', type=_checked(float, lo=0, hi=0.5), help='clip probabilities to [clip, 1 - clip]'),
-              _a('--pool', choices=['mean', 'median', 'topk'], help='clot: tile pooling for the patient rows'),
-              _a('--soften-only', action='store_true', help='only soften (temperature >= 1)')]),
+        args=[_a('method', choices=['temperature', 'platt', 'none']), _n('clip', float, lo=0, hi=0.5),
+              _a('pool', choices=['mean', 'median', 'topk'])]),
     ('ensemble',): dict(target='clotlib.ensemble:ensemble_cmd',
         help="fit an ensemble (weights, calibration) on the members' validation rows: OUT/ensemble.json, used by `predict`",
         example='clotlib ensemble models/clot-r50 models/clot-sqbn models/clot-effb2 --out models/clot-ens',
-        args=[_a('models', nargs='+', help='model folders or prediction CSVs (with part and truth columns)'),
-              _a('--out', required=True, help='ensemble folder'), _a('--how', choices=['mean', 'weighted', 'logit', 'rank'], help='combination: weights fitted on validation with weighted'),
-              _a('--calibrate', choices=['temperature', 'platt', 'none'], help="the ensemble's calibration"),
-              _a('--shrink', help="a number in [0, 1) or 'fit'"), _a('--clip', type=_checked(float, lo=0, hi=0.5), help='clip probabilities to [clip, 1 - clip]')]),
+        args=[_a('models', nargs='+'), _a('--out', required=True), _a('how', choices=['mean', 'weighted', 'logit', 'rank']),
+              _a('calibrate', choices=['temperature', 'platt', 'none']), _n('clip', float, lo=0, hi=0.5)]),
     ('results',): dict(target='clotlib.results:results_cmd',
         help="the write-ups' results tables (markdown + CSV + PNG) from run folders, beside the published numbers",
-        example='clotlib results runs --out results',
-        args=[_a('runs', help='a run folder (from the demo or `run_plan`), or model folders with predictions.csv'),
-              _a('--out', help='output folder (default: RUNS/results)')]),
+        example='clotlib results runs --out results', args=[]),
     ('bench',): dict(target='clotlib.bench:bench_cmd',
         help='side-by-side throughput ratios, JSON on stdout', example='clotlib bench slides 2>/dev/null',
-        args=[_a('what', choices=['slides', 'ct', 'loader'], help='slides: tiling vs a seed-style loop; ct: windowing; loader: training/prediction input pipeline'), _a('--out', help='scratch folder (default: a temporary one)')]),
+        args=[_a('what', choices=['slides', 'ct', 'loader'])]),
 }
 
 def _train(neighbours:int=0, **kw) -> str:
@@ -190,24 +122,17 @@ def _train(neighbours:int=0, **kw) -> str:
     if not neighbours: return _target(('train',))(**kw)
     if kw['task'] != 'ich': raise ValueError('--neighbours stacks neighbouring CT slices: use it with `train ich`')
     from clotlib.learn.sequence import train_stack
-    keep = ('arch', 'epochs', 'size', 'bs', 'lr', 'loss', 'opt', 'sched', 'pretrained', 'weights', 'split', 'valid_pct', 'test_pct', 'windows', 'out', 'seed')
-    learn = train_stack(kw['data'], k=neighbours, num_workers=kw.get('workers') or 0, **{k: kw[k] for k in keep})
+    takes = inspect.signature(train_stack).parameters                  # it delegates to `train`: the options it shares pass on
+    learn = train_stack(kw['data'], k=neighbours, num_workers=kw.get('workers') or 0, **{k: v for k, v in kw.items() if k in takes and k != 'data'})
     return f"{kw['arch']} on 3 windows x {2*neighbours + 1} slices ({3*(2*neighbours + 1)} channels), {kw['epochs']} epochs -> {kw['out']}"
 
 def _predict(trust_pickle:bool=False, **kw) -> str:
     "`predict`: fastai pickles (only with --trust-pickle) through `learn.train`; bundles, ensembles and CSVs through `clotlib.ensemble`."
     from clotlib.learn.train import is_fastai_pickle
     if any(is_fastai_pickle(m) for m in kw['model']):
-        from clotlib.learn.train import predict_cmd
-        return predict_cmd(kw['task'], kw['model'], kw['src'], kw['out'], trust_pickle=trust_pickle, bs=kw['bs'], workers=kw['workers'])
+        from clotlib.learn.train import predict_pickle_cmd
+        return predict_pickle_cmd(kw['task'], kw['model'], kw['src'], kw['out'], trust_pickle=trust_pickle, bs=kw['bs'], workers=kw['workers'])
     return _target(('predict',))(**kw)
-
-# %% ../nbs/80_cli.ipynb #a2f22e5a
-def is_built(cmd:tuple) -> bool:
-    "Whether the module behind subcommand `cmd` exists (checked without importing it)."
-    mod = COMMANDS[cmd]['target'].split(':')[0]
-    try: return importlib.util.find_spec(mod) is not None
-    except ModuleNotFoundError: return False
 
 # %% ../nbs/80_cli.ipynb #60805f1d
 class _Help(argparse.RawDescriptionHelpFormatter):
@@ -236,16 +161,43 @@ def _target(cmd:tuple):
     mod, fn = COMMANDS[cmd]['target'].split(':')
     return getattr(importlib.import_module(mod), fn)
 
+def _anno_type(anno, default):
+    "The argparse `type` of a parameter: int or float from its annotation (or default), else None (text)."
+    a = str(anno)
+    for t in (int, float):
+        if t.__name__ in a.replace('|', ' ').split() or a == str(t) or type(default) is t: return t
+
+def _auto_args(fn, # the subcommand's function
+               spec:dict # its COMMANDS entry: `args` name the parameters that need more than their annotation
+              ) -> list:
+    "(flags, kwargs) of every parameter of `fn`, from its signature and docments; `spec['args']` adds types, choices and CLI-only options."
+    from fastcore.docments import docments
+    own = {}
+    for flags, kw in spec['args']:
+        name = kw.get('dest') or flags[0].lstrip('-').replace('-', '_')
+        own[name] = (flags, kw)
+    docs, out = docments(fn, full=True), []
+    for name, p in inspect.signature(fn).parameters.items():
+        if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL): continue
+        flags, kw = own.pop(name, ((name,), {}))
+        kw = dict(kw)
+        if p.default is p.empty and not kw.get('required'): flags = (name,)       # positional (or a required option, as the spec says)
+        else:
+            flags = tuple(f for f in flags if f.startswith('-')) or ('--' + name.replace('_', '-'),)
+            if kw.get('required'): pass
+            elif isinstance(p.default, bool): kw.setdefault('action', argparse.BooleanOptionalAction if p.default else 'store_true')
+            elif 'type' not in kw and 'choices' not in kw and (t := _anno_type(docs[name]['anno'], p.default)): kw['type'] = t
+        kw.setdefault('help', docs[name]['docment'] or '')
+        out.append((flags, kw))
+    return out + list(own.values())                     # options of the command's wrapper only (`cli_only`)
+
 def build_parser(detail:tuple|None=None # the subcommand about to run: its defaults and help are read from its function
                 ) -> argparse.ArgumentParser:
-    "The argparse parser for every built subcommand; planned ones are named in the epilog."
-    planned = sorted(' '.join(c) for c in COMMANDS if not is_built(c))
-    p = argparse.ArgumentParser(prog='clotlib', description='Stroke imaging research pipelines: clot-origin slides and head-CT hemorrhage.',
-                                epilog=('not built yet: ' + ', '.join(planned)) if planned else None)
+    "The argparse parser of every subcommand."
+    p = argparse.ArgumentParser(prog='clotlib', description='Stroke imaging research pipelines: clot-origin slides and head-CT hemorrhage.')
     p.add_argument('--version', action='version', version=f'clotlib {clotlib.__version__}')
     sub, groups, p.by_cmd = p.add_subparsers(dest='command', metavar='COMMAND'), {}, {}
     for cmd, spec in COMMANDS.items():
-        if not is_built(cmd): continue
         parent, name = sub, cmd[-1]
         if len(cmd) == 2 and (cmd[0],) in COMMANDS: name = ' '.join(cmd)   # `train ich-seq` beside `train {clot,ich}`: one word to argparse
         elif len(cmd) == 2:
@@ -259,7 +211,7 @@ def build_parser(detail:tuple|None=None # the subcommand about to run: its defau
         fn = _target(cmd) if cmd == detail else None
         mod = sys.modules[fn.__module__] if fn else None
         sig = inspect.signature(fn).parameters if fn else {}
-        for flags, kw in spec['args']:
+        for flags, kw in (_auto_args(fn, spec) if fn else []):   # generated from the function: only for the command that runs
             kw = dict(kw)
             if callable(kw.get('help')): kw['help'] = kw['help'](mod) if mod else ''
             dest = flags[0].lstrip('-').replace('-', '_')
@@ -279,10 +231,6 @@ def run(cmd:tuple, **kwargs) -> str:
     return _target(cmd)(**kwargs)
 
 # %% ../nbs/80_cli.ipynb #e0b214af
-def _on_sigterm(signum, frame):
-    from clotlib.core import _Terminated as T
-    raise T()
-
 def _unknown(p:argparse.ArgumentParser, extra:list) -> str:
     "The usage error for unrecognised arguments, with the closest option when there is one."
     opts = [o for a in p._actions for o in a.option_strings]
@@ -303,9 +251,8 @@ def main(argv:list|None=None) -> int:
     if cmd is None: p.print_help(); return 2
     args.pop('command', None); args.pop('subcommand', None)
     name, t0 = f'clotlib {" ".join(cmd)}', time.time()
-    main_thread = threading.current_thread() is threading.main_thread()
-    old = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None   # SIGTERM stops the run like Ctrl-C
-    try: summary = run(cmd, **args)
+    try:
+        with sigterm_as_interrupt(): summary = run(cmd, **args)
     except NothingDone as e:
         print(f'{name}: nothing done: {one_line(e)}', file=sys.stderr); return 1
     except (BatchError, FileNotFoundError, NotADirectoryError, ValueError) as e:
@@ -316,7 +263,5 @@ def main(argv:list|None=None) -> int:
         term = type(e).__name__ == '_Terminated' or 'SIGTERM' in str(e)
         print(f'{name}: {one_line(e) if isinstance(e, Interrupted) else "interrupted" + (" by SIGTERM" if term else "")}', file=sys.stderr)
         return 143 if term else 130
-    finally:
-        if main_thread: signal.signal(signal.SIGTERM, old)
     print(f'{name}: {summary} ({time.time()-t0:.1f}s)', file=sys.stderr)   # stdout stays for data
     return 0

@@ -4,7 +4,7 @@
 
 # %% ../nbs/81_demo.ipynb #a098e912
 from __future__ import annotations
-import time, importlib.util
+import time
 from pathlib import Path
 from .core import atomic_write
 
@@ -14,8 +14,8 @@ __all__ = ['SIZES', 'QUICK_RUNS', 'FULL_RUNS', 'SUBMISSIONS', 'STAGES', 'RESULT_
 # %% ../nbs/81_demo.ipynb #22cc6bcf
 SIZES = {
     # phantom datasets and inputs of the two modes (quick: the test run; full: `make demo`)
-    'quick': dict(slides=60, slide_size=1200, tile=200, tile_out=48, studies=120, slices=8, matrix=128, bleed_rate=0.6, ct_size=64,
-                  epochs=6, clot_epochs=8, ich_px=64, clot_px=48, background_tiles=4),
+    'quick': dict(slides=44, slide_size=1200, tile=200, tile_out=48, studies=90, slices=8, matrix=128, bleed_rate=0.6, ct_size=64,
+                  epochs=5, clot_epochs=6, ich_px=64, clot_px=48, background_tiles=4),
     'full':  dict(slides=100, slide_size=1200, tile=200, tile_out=48, studies=160, slices=10, matrix=128, bleed_rate=0.6, ct_size=64,
                   epochs=6, clot_epochs=10, ich_px=48, clot_px=48, background_tiles=12),
 }
@@ -112,7 +112,7 @@ def demo_runs(quick:bool=False, # the quick demo's runs
               seed:int=0 # one seed for every run
              ) -> list:
     "The run specs of the demo, from the results section's plan (input sizes and epochs from `SIZES`)."
-    from clotlib.results import default_plan
+    from clotlib.runs import default_plan
     s = SIZES['quick' if quick else 'full']
     keep = QUICK_RUNS if quick else FULL_RUNS
     plan = default_plan(epochs=s['epochs'], clot_epochs=s['clot_epochs'], ich_size=s['ich_px'], clot_size=s['clot_px'], seed=seed)
@@ -122,7 +122,7 @@ def demo_runs(quick:bool=False, # the quick demo's runs
 
 def _run(ctx:dict, kinds:tuple, out:Path) -> str:
     "Run the demo specs of `kinds` into OUT/runs; a summary line (fails when none finished)."
-    from clotlib.results import run_plan
+    from clotlib.runs import run_plan
     from clotlib.core import NothingDone
     plan = [p for p in demo_runs(ctx['quick'], ctx['seed']) if p['kind'] in kinds]
     ctx['runs'] = out/'runs'
@@ -137,12 +137,12 @@ def _beyond(out:Path, ctx:dict, seed:int): return _run(ctx, ('sequence', 'mil'),
 
 def _ensembles(out:Path, ctx:dict, seed:int):
     "Calibrate every network on its validation rows (softening only: T >= 1); write-up (a)'s pair as the mean of its members."
-    from clotlib.results import load_runs, select, A_ENSEMBLES
+    from clotlib.runs import load_runs, select, CLOT_ENSEMBLES
     from clotlib.ensemble import calibrate_model, fit_ensemble
     runs = load_runs(ctx['runs'])
     nets = [r for r in runs.values() if r.kind == 'model' and r.pred is not None]
     cals = [f"{r.name} {c['valid_before']:.3f}->{c['valid_after']:.3f}" for r in nets for c in [calibrate_model(r.path, soften_only=True)]]
-    pair = [select(runs, 'clot', a) for a in A_ENSEMBLES['ResNet50 + SqueezeNet-BN']]
+    pair = [select(runs, 'clot', a) for a in CLOT_ENSEMBLES['ResNet50 + SqueezeNet-BN']]
     ens = ''
     if all(r is not None and r.pred is not None for r in pair):
         spec = fit_ensemble([r.path for r in pair], out/'ensembles'/'clot-resnet50-squeezenet_bn', how='mean', calibrate=None)
@@ -192,27 +192,22 @@ def _submissions(out:Path, ctx:dict, seed:int):
 
 # %% ../nbs/81_demo.ipynb #31e24346
 STAGES = [
-    # (name, module that must exist, stage function, stages it needs)
-    ('phantom slides', 'clotlib.phantoms.slides', _phantom_slides, ()),
-    ('phantom CT', 'clotlib.phantoms.ct', _phantom_ct, ()),
-    ('slide de-duplication', 'clotlib.slides.dedup', _dedup, ('phantom slides',)),
-    ('slide tiling + QC', 'clotlib.slides.tiling', _tiles, ('phantom slides',)),
-    ('CT windowing', 'clotlib.ct.windowing', _window, ('phantom CT',)),
-    ('EDA figures', 'clotlib.ct.eda', _eda, ('phantom slides', 'phantom CT')),
-    ('background classifier', 'clotlib.slides.background', _background, ('phantom slides',)),
-    ('splits', 'clotlib.splits', _splits, ('CT windowing', 'slide tiling + QC')),
-    ('classical baselines', 'clotlib.baselines', _baselines, ('CT windowing',)),
-    ('fine-tuning', 'clotlib.learn.train', _networks, ('CT windowing', 'slide tiling + QC')),
-    ('sequence + attention-MIL', 'clotlib.learn.sequence', _beyond, ('fine-tuning',)),
-    ('ensembles + calibration', 'clotlib.ensemble', _ensembles, ('fine-tuning',)),
-    ('submissions', 'clotlib.ensemble', _submissions, ('ensembles + calibration',)),
-    ('results tables', 'clotlib.results', _tables, ('fine-tuning',)),
+    # (name, stage function, stages it needs)
+    ('phantom slides', _phantom_slides, ()),
+    ('phantom CT', _phantom_ct, ()),
+    ('slide de-duplication', _dedup, ('phantom slides',)),
+    ('slide tiling + QC', _tiles, ('phantom slides',)),
+    ('CT windowing', _window, ('phantom CT',)),
+    ('EDA figures', _eda, ('phantom slides', 'phantom CT')),
+    ('background classifier', _background, ('phantom slides',)),
+    ('splits', _splits, ('CT windowing', 'slide tiling + QC')),
+    ('classical baselines', _baselines, ('CT windowing',)),
+    ('fine-tuning', _networks, ('CT windowing', 'slide tiling + QC')),
+    ('sequence + attention-MIL', _beyond, ('fine-tuning',)),
+    ('ensembles + calibration', _ensembles, ('fine-tuning',)),
+    ('submissions', _submissions, ('ensembles + calibration',)),
+    ('results tables', _tables, ('fine-tuning',)),
 ]
-
-# %% ../nbs/81_demo.ipynb #d174c665
-def _built(mod:str) -> bool:
-    try: return importlib.util.find_spec(mod) is not None
-    except ModuleNotFoundError: return False
 
 # %% ../nbs/81_demo.ipynb #ae3668f2
 RESULT_PAGES = [('stages.md', 'what each stage did'), ('tables/index.md', "the write-ups' results tables, phantom beside literature"),
@@ -236,7 +231,7 @@ def run_demo(out:str|Path='demo_out', # output folder
              workers:int|None=None, # worker processes of the batch stages (None: all cores)
              verbose:bool=True # print each stage as it finishes
             ) -> list:
-    "Run every built stage in order; returns rows `(stage, status, summary)` and writes OUT/results/stages.md and index.md."
+    "Run every stage in order; returns rows `(stage, status, summary)` and writes OUT/results/stages.md and index.md."
     from tqdm.auto import tqdm
     import sys
     out = Path(out); (out/'results').mkdir(parents=True, exist_ok=True)
@@ -244,10 +239,9 @@ def run_demo(out:str|Path='demo_out', # output folder
     ctx = dict(quick=quick, seed=seed, workers=workers, sizes=SIZES['quick' if quick else 'full'])
     todo = stages or STAGES
     bar = tqdm(todo, desc='demo', unit='stage', disable=not (verbose and sys.stderr.isatty()), file=sys.stderr)
-    for name, mod, fn, needs in bar:
+    for name, fn, needs in bar:
         bar.set_postfix_str(name); t0 = time.time()
-        if fn is None or not _built(mod): st, msg = 'not built yet', f'planned in `{mod}`'
-        elif any(status.get(n) != 'done' for n in needs): st, msg = 'skipped', 'needs: ' + ', '.join(n for n in needs if status.get(n) != 'done')
+        if any(status.get(n) != 'done' for n in needs): st, msg = 'skipped', 'needs: ' + ', '.join(n for n in needs if status.get(n) != 'done')
         else:
             try: st, msg = 'done', f'{fn(out, ctx, seed)} ({time.time()-t0:.1f}s)'
             except Exception as e: st, msg = 'failed', f'{type(e).__name__}: {" ".join(str(e).split())[:400]}'
@@ -267,7 +261,7 @@ def demo_cmd(out:str='demo_out', # output folder
     "`clotlib demo`: run the demo and summarise which stages ran."
     t0 = time.time()
     rows = run_demo(out, seed, quick)
-    n = {s: sum(r[1] == s for r in rows) for s in ('done', 'failed', 'not built yet', 'skipped')}
+    n = {s: sum(r[1] == s for r in rows) for s in ('done', 'failed', 'skipped')}
     if n['failed'] and not n['done']:
         from clotlib.core import NothingDone
         raise NothingDone(f"all runnable stages failed; see {Path(out)/'results'/'stages.md'}")

@@ -8,22 +8,24 @@ import json, math, os
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import NothingDone, write_csv, atomic_write, check_arg, small_figure
-from .reference import CLOT_CLASSES, ICH_LABELS, STRIP_CLIP
+from fastcore.meta import delegates
+from .core import NothingDone, one_line, write_csv, atomic_write, check_arg, small_figure
+from .reference import CLOT_CLASSES, ICH_LABELS, STRIP_CLIP, TASKS, patient_id_of
 from .metrics import (open_predictions, strip_log_loss, rsna_log_loss, rsna_label_losses, check_probabilities, long_to_wide,
-                             strip_targets, binary_metrics)
+                             strip_targets, binary_metrics, logit, sigmoid)
 
 # %% auto #0
-__all__ = ['TASKS', 'PRED_FILE', 'TRUE_PREFIX', 'TILE_POOLS', 'SLICE_POOLS', 'COMBINES', 'EPS', 'CAL_METHODS', 'T_MAX',
-           'ENSEMBLE_FILE', 'prob_columns', 'truth_columns', 'truth', 'prob_matrix', 'score', 'read_prediction_file',
-           'slide_probs', 'patient_level', 'series_level', 'logit', 'sigmoid', 'combine', 'fit_weights',
+__all__ = ['PRED_FILE', 'TRUE_PREFIX', 'TILE_POOLS', 'SLICE_POOLS', 'COMBINES', 'CAL_METHODS', 'T_MAX', 'MODEL_FILES', 'TABLES',
+           'ENSEMBLE_FILE', 'ENSEMBLE_FORMAT', 'prob_columns', 'truth_columns', 'truth', 'prob_matrix', 'score',
+           'read_prediction_file', 'slide_probs', 'patient_level', 'series_level', 'combine', 'fit_weights',
            'align_members', 'ensemble', 'fit_calibration', 'apply_calibration', 'calibrate_frame', 'reliability',
-           'plot_reliability', 'model_config', 'save_calibration', 'write_predictions', 'calibrate_model',
-           'predict_model', 'save_ensemble', 'load_ensemble', 'is_ensemble', 'member_predictions', 'fit_ensemble',
-           'predict_members', 'to_submission', 'predict_cmd', 'calibrate_cmd', 'ensemble_cmd']
+           'plot_reliability', 'write_json', 'read_json', 'model_config', 'check_model_folder', 'save_calibration',
+           'write_predictions', 'stored_predictions', 'model_predictions', 'calibrate_model', 'check_source',
+           'check_out', 'predict_model', 'ensemble_spec', 'save_ensemble', 'load_ensemble', 'is_ensemble', 'csv_task',
+           'member_task', 'member_predictions', 'fit_ensemble', 'predict_members', 'to_submission', 'predict_cmd',
+           'calibrate_cmd', 'ensemble_cmd']
 
 # %% ../nbs/60_ensemble.ipynb #6c6c5d58
-TASKS = ('clot', 'ich')
 PRED_FILE = 'predictions.csv'   # a model folder's predictions on its validation / test rows, with the truth
 TRUE_PREFIX = 'true_'           # hemorrhage truth columns: true_any, ...
 
@@ -95,7 +97,7 @@ def _patient_ids(frame:pd.DataFrame) -> pd.Series:
     "patient_id, or the Kaggle image id's prefix (`<patient>_<n>`) when there is no patient column."
     if 'patient_id' in frame.columns: return frame.patient_id.astype(str)
     if 'image_id' not in frame.columns: raise ValueError(f'clot predictions need a patient_id or image_id column (they have {list(frame.columns)})')
-    return frame.image_id.astype(str).str.rsplit('_', n=1).str[0]
+    return patient_id_of(frame.image_id)
 
 def _carry(g, cols) -> dict:
     "The first value of each carried column of a group (label, part, ...)."
@@ -172,18 +174,6 @@ def series_level(pred:pd.DataFrame, # slice rows with a series column and the si
 
 # %% ../nbs/60_ensemble.ipynb #f81304c1
 COMBINES = ('mean', 'weighted', 'logit', 'rank')
-EPS = 1e-7   # probabilities are kept in [EPS, 1 - EPS] before taking logits
-
-def logit(p, eps:float=EPS) -> np.ndarray:
-    "log(p / (1 - p)) with `p` clipped to [eps, 1 - eps]."
-    p = np.clip(np.asarray(p, float), eps, 1 - eps)
-    return np.log(p) - np.log1p(-p)
-
-def sigmoid(z) -> np.ndarray:
-    "1 / (1 + exp(-z)), computed without overflow."
-    z = np.asarray(z, float)
-    return np.where(z >= 0, 1/(1 + np.exp(-np.abs(z))), np.exp(-np.abs(z))/(1 + np.exp(-np.abs(z))))
-
 def _binary(P:np.ndarray, task:str) -> np.ndarray:
     "The independent binary columns: P(LAA) as (N, 1) for clot, the six columns for ich."
     return P[:, 1:2] if task == 'clot' else P
@@ -421,45 +411,102 @@ def plot_reliability(y, # 0/1 truth of one binary column
     return fig
 
 # %% ../nbs/60_ensemble.ipynb #c3ad3a01
-def model_config(folder # a model folder (config.json + model.safetensors)
+MODEL_FILES = ('config.json', 'model.safetensors')  # what every model folder holds once it is whole
+
+def write_json(obj, # a JSON-able object (NaN and infinities become null: `clotlib.learn.models.strict_json`)
+               path # the file to write, atomically
+              ) -> Path:
+    "Write `obj` as strict JSON (no bare `NaN`: any parser reads it), atomically."
+    from clotlib.learn.models import strict_json
+    with atomic_write(Path(path), 'w') as f: json.dump(strict_json(obj), f, indent=1, allow_nan=False)
+    return Path(path)
+
+def read_json(path, # a JSON file that must hold an object
+              what:str # what it should be, for the error ('an ensemble spec', 'a run description')
+             ) -> dict:
+    "The JSON object in `path`; a one-line `ValueError` naming the file when it is not valid JSON or not an object."
+    path = Path(path)
+    try: o = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as e: raise ValueError(f'{path}: not valid JSON ({one_line(e)}): {what} is expected there') from None
+    if not isinstance(o, dict): raise ValueError(f'{path}: a JSON {type(o).__name__}, not an object: {what} is expected there')
+    return o
+
+def model_config(folder # a model folder (`clotlib train`, `train ich-seq`, `train clot-mil`)
                 ) -> dict:
-    "The model folder's config.json (no weights are loaded)."
-    f = Path(folder)/'config.json'
-    if not f.is_file(): raise FileNotFoundError(f'{f} not found: is {folder} a model folder written by `clotlib train`?')
-    return json.loads(f.read_text())
+    "The folder's config.json as `clotlib.learn.models.bundle_config` checks it: kind ('cnn', 'sequence', 'mil'), task, labels in the reference order; no weights are read."
+    from clotlib.learn.models import bundle_config
+    return bundle_config(folder)
+
+def check_model_folder(folder # a model folder
+                      ) -> dict:
+    "Its config (`model_config`) once the folder is whole: a one-line error when config.json or model.safetensors is missing."
+    folder = Path(folder)
+    if not folder.is_dir(): raise FileNotFoundError(f'{folder}: no such model folder (make one with `clotlib train`)')
+    miss = [n for n in MODEL_FILES if not (folder/n).is_file()]
+    if miss: raise ValueError(f'{folder}: not a whole model folder ({", ".join(miss)} missing): train it again')
+    return model_config(folder)
 
 def save_calibration(folder, # a model folder
                      cal:dict|None # from `fit_calibration` (None: remove the calibration)
                     ) -> Path:
-    "Store `cal` as the `calibration` entry of the folder's config.json (atomically; the rest is kept)."
-    cfg = model_config(folder)
-    cfg['calibration'] = cal
-    with atomic_write(Path(folder)/'config.json', 'w') as f: json.dump(cfg, f, indent=1, default=str)
-    return Path(folder)/'config.json'
+    "Store `cal` as the `calibration` entry of the folder's config.json (atomically, strict JSON; the rest is kept as it is)."
+    f = Path(folder)/'config.json'
+    model_config(folder)                                  # refuse to rewrite a config that is not a valid one
+    cfg = read_json(f, 'a model config'); cfg['calibration'] = cal
+    return write_json(cfg, f)
 
 # %% ../nbs/60_ensemble.ipynb #cb1a8ad8
 def _task_of(folder, task=None) -> str:
-    t = task or model_config(folder).get('task')
-    if t not in TASKS: raise ValueError(f'{folder}: config.json names no task (clot / ich); pass task=')
+    "The task of a model folder (its config.json); `task`, when given, must agree."
+    t = model_config(folder)['task']
+    if task is not None and task != t: raise ValueError(f'{folder} is {_A[t]} {t} model, not {task}')
     return t
 
+def _resolve(folder, p, what:str) -> Path:
+    "A path recorded in a model folder's config.json: absolute, relative to the folder, or (older folders) to the current directory."
+    f = Path(folder)/'config.json'
+    if not p: raise ValueError(f'{f} names no {what}: retrain the model, or pass it')
+    p = Path(p)
+    for c in ([p] if p.is_absolute() else [Path(folder)/p, p]):
+        if c.exists(): return c
+    raise FileNotFoundError(f'{p}: the {what} recorded in {f} is missing: restore it, or pass it (data=)')
+
 def _data_of(folder, data=None) -> Path:
-    d = data or model_config(folder).get('data')
-    if not d: raise ValueError(f'{folder}: config.json names no data folder; pass data=')
-    if not Path(d).is_dir(): raise FileNotFoundError(f"{d}: the data folder of {folder} is missing; pass data= (the output of `clotlib tile` / `clotlib window`)")
-    return Path(d)
+    d = Path(data) if data else _resolve(folder, model_config(folder).get('data'), 'data folder')
+    if not d.is_dir(): raise FileNotFoundError(f"{d}: the data folder of {folder} is missing: pass data= (the output of `clotlib tile` / `clotlib window`)")
+    return d
 
 def _predict_rows(model, rows, root, bs:int=64, num_workers:int|None=0) -> tuple:
-    "`(pred, skipped)` of a model folder on `rows`: `predict_table`, or `clotlib.learn.sequence.cnn_outputs` for stacked (2.5D) inputs."
+    "`(pred, skipped)` of a CNN model folder on `rows`: `predict_table`, or `clotlib.learn.sequence.cnn_outputs` for stacked (2.5D) inputs."
     if (model_config(model).get('input') or {}).get('neighbours'):
-        from clotlib.learn.sequence import cnn_outputs
+        from clotlib.learn.embed import cnn_outputs
         pred, _, skipped = cnn_outputs(model, rows, root, bs=bs, num_workers=num_workers)
     else:
         from clotlib.learn.train import predict_table
         pred, _, skipped = predict_table(model, rows, root=root, embeddings=False, bs=bs, num_workers=num_workers)
     return pred, skipped
 
-def write_predictions(model, # a model folder from `clotlib train`
+def _embedded_rows(model:Path, cfg:dict, parts) -> pd.DataFrame:
+    "The `parts` rows of a sequence / MIL model, predicted from the embeddings it was trained on (with their split and truth)."
+    from clotlib.learn.embed import load_embeddings
+    from clotlib.learn.models import load_bundle
+    model_nn = load_bundle(model)[0]
+    emb = cfg.get('embeddings') or (Path(cfg['cnn'])/'embeddings' if cfg.get('cnn') else None)
+    rows, E, _ = load_embeddings(_resolve(model, emb, 'embeddings folder'))
+    if cfg['kind'] == 'sequence':
+        from clotlib.learn.sequence import predict_seq
+        P = predict_seq(model_nn, rows, E)
+        keep = rows.split.isin(parts).to_numpy() & ~np.isnan(P).any(1)
+        pred = rows.loc[keep, [c for c in ('ID', 'PatientID', 'SeriesInstanceUID', 'z', 'path') if c in rows]].assign(part=rows.split[keep].to_numpy())
+        if set(ICH_LABELS) <= set(rows): pred = pred.assign(**{TRUE_PREFIX + l: rows.loc[keep, l].astype(int).to_numpy() for l in ICH_LABELS})
+        return pred.assign(**dict(zip(ICH_LABELS, P[keep].T))).reset_index(drop=True)
+    from clotlib.learn.mil import predict_mil
+    keep = rows.split.isin(parts).to_numpy()
+    sub, _ = predict_mil(model_nn, rows[keep].reset_index(drop=True), E[keep], by='patient_id')
+    lab = rows[keep].groupby('patient_id').agg(label=('label', 'first'), part=('split', 'first')).reset_index()
+    return lab.merge(sub, on='patient_id')
+
+def write_predictions(model, # a model folder from `clotlib train`, `train ich-seq` or `train clot-mil`
                       data=None, # its data folder (default: the one in config.json)
                       parts=('valid', 'test'), # which rows of split.csv to predict
                       out=None, # CSV to write (default: MODEL/predictions.csv; False: write nothing)
@@ -467,27 +514,55 @@ def write_predictions(model, # a model folder from `clotlib train`
                       num_workers:int|None=0 # decoding processes
                      ) -> pd.DataFrame:
     "Predict the model's validation / test rows; the frame (image rows + truth + part + probabilities) is written to `predictions.csv`."
-    from clotlib.learn.data import read_table
-    model = Path(model); task = _task_of(model); data = _data_of(model, data)
-    split = pd.read_csv(model/'split.csv', dtype=str)
-    table, _ = read_table(data, task)
-    rows = table.merge(split[['path', 'split']], on='path', how='inner')
-    rows = rows[rows.split.isin(parts)].rename(columns={'split': 'part'}).reset_index(drop=True)
-    if not len(rows): raise NothingDone(f'{model}/split.csv has no {"/".join(parts)} rows in {data}')
-    labels = prob_columns(task)
-    if task == 'ich': rows = rows.rename(columns={l: TRUE_PREFIX + l for l in labels})
-    pred, skipped = _predict_rows(model, rows, data, bs, num_workers)
-    keep = [c for c in pred.columns if c in (['image_id', 'patient_id', 'center_id', 'tissue_fraction', 'label', 'ID', 'PatientID',
-                                               'StudyInstanceUID', 'SeriesInstanceUID', 'z', 'path', 'part'] + truth_columns(task) + labels)]
-    pred = pred[keep]
+    model = Path(model); cfg = check_model_folder(model); task = cfg['task']; labels = prob_columns(task)
+    if cfg['kind'] != 'cnn': pred = _embedded_rows(model, cfg, parts)
+    else:
+        from clotlib.learn.data import read_table
+        data = _data_of(model, data)
+        if not (model/'split.csv').is_file(): raise ValueError(f'{model}: not a whole model folder (split.csv missing): train it again')
+        split = pd.read_csv(model/'split.csv', dtype=str)
+        table, _ = read_table(data, task)
+        rows = table.merge(split[['path', 'split']], on='path', how='inner')
+        rows = rows[rows.split.isin(parts)].rename(columns={'split': 'part'}).reset_index(drop=True)
+        if not len(rows): raise NothingDone(f'{model}/split.csv has no {"/".join(parts)} rows in {data}')
+        if task == 'ich': rows = rows.rename(columns={l: TRUE_PREFIX + l for l in labels})
+        pred, skipped = _predict_rows(model, rows, data, bs, num_workers)
+        keep = [c for c in pred.columns if c in (['image_id', 'patient_id', 'center_id', 'tissue_fraction', 'label', 'ID', 'PatientID',
+                                                   'StudyInstanceUID', 'SeriesInstanceUID', 'z', 'path', 'part'] + truth_columns(task) + labels)]
+        pred = pred[keep]
     if out is not False: write_csv(pred.round({l: 6 for l in labels}), Path(out) if out else model/PRED_FILE)
     return pred
 
+def stored_predictions(model # a model folder
+                      ) -> pd.DataFrame|None:
+    "MODEL/predictions.csv(.gz) when it is the model's own (written after its weights and split.csv); None otherwise."
+    model = Path(model); task = model_config(model)['task']
+    for f in (model/PRED_FILE, model/(PRED_FILE + '.gz')):
+        if not f.is_file(): continue
+        older = [n for n in ('model.safetensors', 'split.csv') if (model/n).is_file() and (model/n).stat().st_mtime > f.stat().st_mtime]
+        if not older: return read_prediction_file(f, task)
+    return None
+
+def model_predictions(model # a whole model folder
+                     ) -> pd.DataFrame:
+    "The model's validation / test predictions: its own predictions.csv, or made now (a stale one, from a model trained before, is replaced)."
+    check_model_folder(model)
+    pred = stored_predictions(model)
+    return pred if pred is not None else write_predictions(model)
+
 # %% ../nbs/60_ensemble.ipynb #f6c80a45
-def _valid_unit(pred:pd.DataFrame, task:str, pool:str='mean', k:int=8) -> pd.DataFrame:
-    "The rows a calibration is fitted on: validation patients (clot) or validation images (ich)."
-    if 'part' in pred.columns: pred = pred[pred.part == 'valid']
-    if not len(pred): raise NothingDone('no validation rows to calibrate on (split.csv has no valid part)')
+def _held_out(model) -> None:
+    "Refuse, in one line, a model whose validation rows are not held out (a series GRU fitted on its CNN's validation series)."
+    cfg = model_config(model)
+    fit_on = cfg.get('fit_on') or (['valid'] if cfg['kind'] == 'sequence' else ['train'])
+    if 'valid' in fit_on: raise ValueError(f"{model}: trained on its validation rows (fit_on={','.join(fit_on)}): nothing is left to fit a calibration or an ensemble on; "
+                                           'calibrate the CNN it reads, or retrain it with --fit-on train')
+
+def _valid_unit(pred:pd.DataFrame, task:str, pool:str='mean', k:int=8, name:str='the predictions') -> pd.DataFrame:
+    "The rows a calibration or an ensemble is fitted on: validation patients (clot) or validation images (ich), and only those."
+    if 'part' not in pred.columns: raise ValueError(f'{name} have no part column: calibrations and ensembles fit on validation rows only (part = valid)')
+    pred = pred[pred.part == 'valid']
+    if not len(pred): raise NothingDone(f'{name} have no validation rows (part = valid) to fit on')
     return patient_level(pred, pool, k) if task == 'clot' else pred
 
 def calibrate_model(model, # a model folder
@@ -500,20 +575,53 @@ def calibrate_model(model, # a model folder
                     save:bool=True, # write the calibration into config.json
                     soften_only:bool=False # only soften (T >= 1)
                    ) -> dict:
-    "Fit a calibration on the model's validation rows (its predictions.csv, made if missing) and store it in config.json."
-    model = Path(model); task = _task_of(model)
-    f = model/PRED_FILE
-    if not f.is_file() and (model/(PRED_FILE + '.gz')).is_file(): f = model/(PRED_FILE + '.gz')
-    pred = read_prediction_file(f, task) if f.is_file() else write_predictions(model, data)
-    v = _valid_unit(pred, task, pool, k)
+    "Fit a calibration on the model's own validation rows (its predictions.csv, made if missing or stale) and store it in config.json."
+    model = Path(model); cfg = check_model_folder(model); task = cfg['task']
+    _held_out(model)
+    pred = stored_predictions(model)
+    if pred is None: pred = write_predictions(model, data)
+    v = _valid_unit(pred, task, pool, k, f'{model/PRED_FILE}')
     cal = fit_calibration(truth(v, task), prob_matrix(v, task), task, method, shrink, clip,
                           level='patient' if task == 'clot' else 'image', soften_only=soften_only)
-    cal.update(pool=pool, k=k, fitted_on=f'{f.name}: valid part ({len(v)} {"patients" if task == "clot" else "images"})')
+    cal.update(pool=pool, k=k, fitted_on=f'{PRED_FILE}: valid part ({len(v)} {"patients" if task == "clot" else "images"})')
     if save: save_calibration(model, cal)
     return cal
 
 # %% ../nbs/60_ensemble.ipynb #72666304
-def predict_model(model, # a model folder
+TABLES = {t: s['table'] for t, s in TASKS.items()}    # the table `clotlib tile` / `clotlib window` writes
+_A = {'clot': 'a', 'ich': 'an'}
+_MADE_BY = {'clot': 'slide tiles (`clotlib tile`)', 'ich': 'CT slices (`clotlib window`)'}
+
+def check_source(src, # what `predict` reads: a data folder, a CSV with a path column, or a PNG folder
+                 task:str # the model's task
+                ) -> None:
+    "Refuse, in one line, data made for the other task: CT slices for a clot model, tiles for a hemorrhage model."
+    check_arg('task', task, choices=TASKS)
+    src, other = Path(src), ('ich' if task == 'clot' else 'clot')
+    wrong = f'{src} holds {_MADE_BY[other]}, not {_MADE_BY[task]}: {_A[task]} {task} model cannot read it (use `clotlib predict {other}` with {_A[other]} {other} model)'
+    if src.is_dir():
+        if not (src/TABLES[task]).is_file() and (src/TABLES[other]).is_file(): raise ValueError(wrong)
+    elif src.is_file():
+        if src.name == TABLES[other]: raise ValueError(wrong)
+        try: cols = set(pd.read_csv(src, nrows=0).columns)
+        except Exception as e: raise ValueError(f'{src}: not a readable CSV ({one_line(e)})') from None
+        if task == 'clot' and 'image_id' not in cols and cols & {'ID', 'SeriesInstanceUID'}: raise ValueError(wrong)
+        if task == 'ich' and 'ID' not in cols and 'image_id' in cols: raise ValueError(wrong)
+
+def check_out(out, # the file a command is about to write
+              inputs:list # what it reads: data folders, CSVs, model / ensemble folders
+             ) -> Path:
+    "`out`, or a one-line error when writing it would replace one of the inputs (a data table, a member CSV, a model folder's file)."
+    o = Path(out).resolve()
+    if o.is_dir(): raise ValueError(f'{out} is a folder: --out names the CSV to write')
+    for p in map(Path, inputs):
+        r = p.resolve()
+        if o == r: raise ValueError(f'{out} is one of the inputs: write the output somewhere else')
+        if r.is_dir() and o.parent == r and (o.name in (*TABLES.values(), 'skipped.csv') or (r/'config.json').is_file() or (r/ENSEMBLE_FILE).is_file()):
+            raise ValueError(f'{out} is inside the input folder {p} and would replace its {o.name}: write the output somewhere else')
+    return Path(out)
+
+def predict_model(model, # a model folder (`train`, `train ich-seq`, `train clot-mil`)
                   src, # tiles.csv / index.csv folder, a CSV with a path column, a PNG folder, or a DataFrame with `path`
                   root=None, # folder the paths are relative to (when `src` is a DataFrame)
                   calibrate:bool=True, # apply the folder's calibration (if any)
@@ -523,46 +631,82 @@ def predict_model(model, # a model folder
                   num_workers:int|None=None # decoding processes
                  ) -> tuple:
     "`(frame, skipped)`: the model's predictions on `src` — per patient for clot, per image for ich — calibrated as stored."
-    cfg = model_config(model); task = cfg['task']
+    model = Path(model); cfg = check_model_folder(model); task = cfg['task']
     cal = cfg.get('calibration') if calibrate else None
     pool = pool or (cal or {}).get('pool', 'mean'); k = k or (cal or {}).get('k', 8)
-    if isinstance(src, pd.DataFrame): rows, root = src, Path(root or '.')
+    if cfg['kind'] != 'cnn':                                  # a GRU / attention-MIL over the CNN it was trained on
+        if isinstance(src, pd.DataFrame): raise ValueError(f'{model}: a {cfg["kind"]} model reads a data folder (the output of `clotlib {"window" if task == "ich" else "tile"}`), not a table')
+        check_source(src, task)
+        cnn = _resolve(model, cfg.get('cnn'), 'CNN model folder')
+        if cfg['kind'] == 'sequence':
+            from clotlib.learn.sequence import seq_predictions
+            pred, skipped = seq_predictions(model, cnn, src, bs=bs)
+        else:
+            from clotlib.learn.mil import mil_predictions
+            pred, skipped = mil_predictions(model, cnn, src, bs=bs)
     else:
-        from clotlib.learn.train import _table_for
-        rows, root = _table_for(src, task)
-    pred, skipped = _predict_rows(model, rows, root, bs, num_workers)
+        if isinstance(src, pd.DataFrame): rows, root = src, Path(root or '.')
+        else:
+            check_source(src, task)
+            from clotlib.learn.train import table_for
+            rows, root = table_for(src, task)
+        pred, skipped = _predict_rows(model, rows, root, bs, num_workers)
     if task == 'clot': pred = patient_level(pred, pool, k)
     return calibrate_frame(pred, cal), skipped
 
 # %% ../nbs/60_ensemble.ipynb #f930cf67
 ENSEMBLE_FILE = 'ensemble.json'
+ENSEMBLE_FORMAT = 'clotlib ensemble'
 
-def save_ensemble(folder, # the ensemble folder (created)
+def ensemble_spec(folder, # the ensemble folder the spec will live in (member paths are written relative to it)
                   members:list, # model folders or prediction CSVs
                   task:str, # 'clot' or 'ich'
                   how:str='mean', # one of `COMBINES`
                   weights=None, # one weight per member
                   calibration:dict|None=None, # the ensemble's calibration
                   **info # anything else worth recording (validation scores, ...)
-                 ) -> Path:
-    "Write `ensemble.json`: members (paths relative to `folder` where possible), combination, weights, calibration."
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    check_arg('how', how, choices=COMBINES)
-    rel = [os.path.relpath(Path(m).resolve(), folder.resolve()) for m in members]
+                 ) -> dict:
+    "The content of `ensemble.json`: members (paths relative to `folder` where possible), combination, weights, calibration."
+    check_arg('how', how, choices=COMBINES); check_arg('task', task, choices=TASKS)
+    rel = [os.path.relpath(Path(m).resolve(), Path(folder).resolve()) for m in members]
     w = None if weights is None else [float(x) for x in weights]
     if w is not None and len(w) != len(members): raise ValueError(f'{len(members)} members but {len(w)} weights')
-    spec = dict(format='clotlib ensemble', version=1, task=task, members=rel, how=how, weights=w, calibration=calibration, **info)
-    with atomic_write(folder/ENSEMBLE_FILE, 'w') as f: json.dump(spec, f, indent=1, default=str)
-    return folder/ENSEMBLE_FILE
+    return dict(format=ENSEMBLE_FORMAT, version=1, task=task, labels=prob_columns(task), members=rel, how=how, weights=w, calibration=calibration, **info)
+
+@delegates(ensemble_spec)
+def save_ensemble(folder, # the ensemble folder (replaced whole)
+                  members:list, # model folders or prediction CSVs
+                  task:str, # 'clot' or 'ich'
+                  **kwargs # how, weights, calibration and more entries: see `ensemble_spec`
+                 ) -> Path:
+    "Write the folder with its `ensemble.json` (strict JSON): it appears whole or not at all (`clotlib.core.atomic_dir`)."
+    from clotlib.core import atomic_dir
+    spec = ensemble_spec(folder, members, task, **kwargs)
+    with atomic_dir(folder, cmd='clotlib ensemble') as tmp: write_json(spec, Path(tmp)/ENSEMBLE_FILE)
+    return Path(folder)/ENSEMBLE_FILE
 
 def load_ensemble(folder # an ensemble folder (or its ensemble.json)
                  ) -> dict:
-    "The ensemble spec with member paths resolved."
+    "The ensemble spec, checked, with member paths resolved; a one-line `ValueError` naming the file for anything wrong."
     folder = Path(folder); folder = folder.parent if folder.name == ENSEMBLE_FILE else folder
     f = folder/ENSEMBLE_FILE
     if not f.is_file(): raise FileNotFoundError(f'{f} not found: make an ensemble with fit_ensemble / `clotlib ensemble`')
-    spec = json.loads(f.read_text())
-    spec['members'] = [str((folder/m).resolve()) for m in spec['members']]
+    spec = read_json(f, 'an ensemble spec (`clotlib ensemble`)')
+    bad = lambda what: ValueError(f'{f}: {what}: make the ensemble again with `clotlib ensemble`')
+    if spec.get('format') != ENSEMBLE_FORMAT: raise bad(f"format {spec.get('format')!r} is not {ENSEMBLE_FORMAT!r}")
+    if spec.get('task') not in TASKS: raise bad(f"task {spec.get('task')!r} is not one of {', '.join(TASKS)}")
+    if spec.get('labels', prob_columns(spec['task'])) != prob_columns(spec['task']): raise bad(f"labels {spec.get('labels')} are not the {spec['task']} reference order {prob_columns(spec['task'])}")
+    m = spec.get('members')
+    if not isinstance(m, list) or not m or not all(isinstance(x, str) for x in m): raise bad('members must be a non-empty list of paths')
+    if spec.get('how') not in COMBINES: raise bad(f"how {spec.get('how')!r} is not one of {', '.join(COMBINES)}")
+    w = spec.get('weights')
+    if w is not None and (not isinstance(w, list) or len(w) != len(m) or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0 for x in w) or sum(w) <= 0):
+        raise bad(f'weights must be {len(m)} numbers >= 0 (not all 0), got {w}')
+    cal = spec.get('calibration')
+    if cal is not None and (not isinstance(cal, dict) or cal.get('task') != spec['task'] or not isinstance(cal.get('labels'), dict)): raise bad('calibration is not one written by fit_calibration')
+    spec['members'] = [str((folder/x).resolve()) for x in m]
+    miss = [x for x in spec['members'] if not Path(x).exists()]
+    if miss: raise FileNotFoundError(f'{f}: member {miss[0]} is missing: restore it or make the ensemble again')
     return spec
 
 def is_ensemble(path) -> bool:
@@ -571,36 +715,51 @@ def is_ensemble(path) -> bool:
     return (p/ENSEMBLE_FILE).is_file() or (p.name == ENSEMBLE_FILE and p.is_file())
 
 # %% ../nbs/60_ensemble.ipynb #85400728
-def member_predictions(member, # a model folder or a prediction CSV
-                       task:str|None=None # 'clot' or 'ich' (default: the model's)
-                      ) -> pd.DataFrame:
-    "A member's stored predictions: MODEL/predictions.csv (written if missing) or the CSV itself."
+def csv_task(path) -> str:
+    "The task of a prediction CSV, from its columns: CE, LAA (clot) or the six RSNA labels / a long `ID,Label` file (ich)."
+    cols = set(pd.read_csv(path, nrows=0).columns)
+    if set(CLOT_CLASSES) <= cols: return 'clot'
+    if set(ICH_LABELS) <= cols or {'ID', 'Label'} <= cols: return 'ich'
+    raise ValueError(f'{path}: neither a clot ({", ".join(CLOT_CLASSES)}) nor an ich prediction file (it has {sorted(cols)})')
+
+def member_task(member) -> str:
+    "The task of a model folder (config.json) or of a prediction CSV (its columns)."
     p = Path(member)
-    if p.is_file(): return read_prediction_file(p, task or 'clot')
-    task = _task_of(p, task)
-    for f in (p/PRED_FILE, p/(PRED_FILE + '.gz')):
-        if f.is_file(): return read_prediction_file(f, task)
-    return write_predictions(p)
+    if p.is_file(): return csv_task(p)
+    if p.is_dir(): return model_config(p)['task']
+    raise FileNotFoundError(f'{member}: no such model folder or prediction CSV')
+
+def member_predictions(member, # a model folder or a prediction CSV
+                       task:str|None=None # 'clot' or 'ich' (default: the member's own)
+                      ) -> pd.DataFrame:
+    "A member's validation / test predictions: the model's own predictions.csv (made if missing or stale) or the CSV itself."
+    p, t = Path(member), member_task(member)
+    if task is not None and task != t: raise ValueError(f'{member} holds {t} predictions, not {task}')
+    return read_prediction_file(p, t) if p.is_file() else model_predictions(p)
 
 def fit_ensemble(members:list, # model folders (with predictions.csv, or their data to predict) or prediction CSVs with part + truth
-                 out, # the ensemble folder to write
-                 task:str|None=None, # 'clot' or 'ich' (default: the first model's)
+                 out, # the ensemble folder to write (replaced whole)
+                 task:str|None=None, # 'clot' or 'ich' (default: the members' own; they must agree)
                  how:str='weighted', # 'mean', 'weighted' (fitted weights), 'logit', 'rank'
                  calibrate:str|None='temperature', # the ensemble's calibration method (None: none)
                  shrink=None, # see `fit_calibration`
                  clip:float|None=None, # see `fit_calibration`
                  apply_member_calibration:bool=True # calibrate each member as its config.json says first
                 ) -> dict:
-    "Fit weights and calibration on the members' validation rows; write `ensemble.json`; returns the spec with validation scores."
-    task = task or next((_task_of(m) for m in members if Path(m).is_dir()), None)
-    if task is None: raise ValueError('give task= when every member is a CSV')
-    frames = {}
+    "Fit weights and calibration on the members' own validation rows; write `ensemble.json`; returns the spec with validation scores."
+    if not members: raise ValueError('an ensemble needs at least one member')
+    tasks = {str(m): member_task(m) for m in members}
+    if len(set(tasks.values())) > 1: raise ValueError(f'members of different tasks ({", ".join(f"{Path(m).name}: {t}" for m, t in tasks.items())}): an ensemble combines one task')
+    t = next(iter(tasks.values()))
+    if task is not None and task != t: raise ValueError(f'the members are {t} models, not {task}')
+    task, frames = t, {}
     for m in members:
+        if Path(m).is_dir(): _held_out(m)
         f = member_predictions(m, task)
         cal = model_config(m).get('calibration') if apply_member_calibration and Path(m).is_dir() else None
         if cal and task == 'clot': f = patient_level(f, cal.get('pool', 'mean'), cal.get('k', 8))
         frames[str(m)] = calibrate_frame(f, cal)
-    valid = {n: _valid_unit(f, task) for n, f in frames.items()}
+    valid = {n: _valid_unit(f, task, name=f'the predictions of {n}') for n, f in frames.items()}
     base, mats, lost = align_members(valid, task)
     y = truth(base, task)
     w = fit_weights(y, list(mats.values()), task, 'weighted' if how in ('weighted', 'mean') else 'logit') if how in ('weighted', 'logit') else None
@@ -609,7 +768,7 @@ def fit_ensemble(members:list, # model folders (with predictions.csv, or their d
     members_valid = {Path(n).name: _task_score(task, y, m) for n, m in mats.items()}
     spec_info = dict(valid_rows=int(len(y)), valid_members=members_valid, valid_ensemble=_task_score(task, y, P),
                      valid_calibrated=cal['valid_after'] if cal else None, lost_rows={Path(n).name: v for n, v in lost.items()})
-    save_ensemble(out, members, task, how, w, cal, **spec_info)
+    save_ensemble(out, members, task, how=how, weights=w, calibration=cal, **spec_info)
     return load_ensemble(out)
 
 # %% ../nbs/60_ensemble.ipynb #deb138ce
@@ -629,7 +788,7 @@ def predict_members(models:list, # model folders, ensemble folders or prediction
     ens_cal = None
     if len(models) == 1 and is_ensemble(models[0]):
         spec = load_ensemble(models[0])
-        if spec['task'] != task: raise ValueError(f"{models[0]} is a {spec['task']} ensemble, not {task}")
+        if spec['task'] != task: raise ValueError(f"{models[0]} is {_A[spec['task']]} {spec['task']} ensemble, not {task}")
         models, how, weights = spec['members'], spec['how'], spec['weights']
         ens_cal = spec.get('calibration') if calibrate else None
     frames, skipped, report = {}, [], []
@@ -638,7 +797,8 @@ def predict_members(models:list, # model folders, ensemble folders or prediction
         if p.is_file() and p.suffix.lower() == '.csv':
             frames[str(m)] = read_prediction_file(p, task); report.append(f'{p.name}: prediction file, {len(frames[str(m)])} rows')
             continue
-        if model_config(p)['task'] != task: raise ValueError(f"{p} is a {model_config(p)['task']} model, not {task}")
+        t = model_config(p)['task']
+        if t != task: raise ValueError(f"{p} is {_A[t]} {t} model, not {task}")
         f, sk = predict_model(p, src, calibrate=calibrate, pool=pool, k=k, bs=bs, num_workers=num_workers)
         frames[str(m)] = f; skipped.append(sk)
         report.append(f'{p.name}: model{" (calibrated)" if calibrate and model_config(p).get("calibration") else ""}, {len(f)} rows')
@@ -674,12 +834,14 @@ def predict_cmd(task:str, # 'clot' or 'ich'
                ) -> str:
     "`clotlib predict {clot,ich} MODEL... SRC --out CSV`: one model, several (their ensemble) or an ensemble folder; calibrations applied."
     check_arg('task', task, choices=TASKS)
+    ms = [model] if isinstance(model, (str, Path)) else list(model)
+    check_out(out, [*ms, src, *(m2 for m in ms if is_ensemble(m) for m2 in load_ensemble(m)['members'])])
     w = [float(x) for x in weights.split(',')] if isinstance(weights, str) else weights
-    frame, skipped, report = predict_members(model, src, task, how, w, calibrate, pool, k, bs, workers)
+    frame, skipped, report = predict_members(ms, src, task, how, w, calibrate, pool, k, bs, workers)
     if not len(frame): raise NothingDone(f'no readable image in {src}')
     sub = to_submission(frame, task)
     write_csv(sub, out)
-    n = 1 if isinstance(model, (str, Path)) else len(model)
+    n = len(ms)
     sk = f', {len(skipped)} unreadable images skipped' if len(skipped) else ''
     return f'{task}: {n} member(s) ({"; ".join(report)}) -> {len(sub)} rows in {out}{sk}'
 

@@ -10,13 +10,14 @@ import numpy as np
 import pandas as pd
 from .core import NothingDone, write_csv
 from .reference import (CLOT_CLASSES, ICH_LABELS, ICH_SUBTYPES, STRIP_CLASS_WEIGHTS, STRIP_CLIP,
-                               WRITEUP_A_CLASS_WEIGHTS, RSNA_WEIGHTS, RSNA_PREVALENCE, STRIP_STATS, strip_prior)
+                               WRITEUP_A_CLASS_WEIGHTS, RSNA_WEIGHTS, RSNA_PREVALENCE, STRIP_STATS, strip_prior, task_spec)
 
 # %% auto #0
-__all__ = ['check_probabilities', 'strip_targets', 'patient_labels', 'align_ids', 'strip_log_loss', 'long_to_wide',
-           'rsna_log_loss', 'rsna_label_losses', 'best_constant', 'majority_accuracy', 'binary_metrics',
+__all__ = ['LOGIT_EPS', 'check_probabilities', 'strip_targets', 'patient_labels', 'label_problems', 'align_ids', 'strip_log_loss',
+           'long_to_wide', 'rsna_log_loss', 'rsna_label_losses', 'best_constant', 'majority_accuracy', 'binary_metrics',
            'multilabel_metrics', 'tune_threshold', 'confusion', 'plot_confusion', 'plot_confusions', 'clot_table',
-           'ich_table', 'open_predictions', 'read_predictions', 'read_truth', 'evaluate_cmd']
+           'ich_table', 'logit', 'sigmoid', 'probs', 'competition_score', 'mean_auc', 'open_predictions',
+           'read_predictions', 'read_truth', 'evaluate_cmd']
 
 # %% ../nbs/40_metrics.ipynb #310515da
 def _first(xs, k:int=5) -> str:
@@ -68,6 +69,27 @@ def patient_labels(df:pd.DataFrame, # slide or tile table (train.csv, tiles.csv)
     both = g.index[g['nunique'] > 1]
     if len(both): raise ValueError(f'{len(both)} patient(s) have slides of both labels: {_first(both)}')
     return g['first'].rename(label).rename_axis(patient)
+
+# %% ../nbs/40_metrics.ipynb #b40c0002
+def label_problems(df:pd.DataFrame, # a label table: `index.csv`-like (six label columns) or `tiles.csv`-like (`label`)
+                   task:str # 'clot' or 'ich'
+                  ) -> pd.Series:
+    "Per row, why its labels cannot be used (missing, not 0/1, not CE/LAA), or None: the one rule of train, evaluate and baselines."
+    spec = task_spec(task)
+    why = pd.Series(None, index=df.index, dtype=object)
+    if not spec['multi']:
+        lab = df['label']
+        why[lab.isna()] = 'no label'
+        why[lab.notna() & ~lab.isin(spec['labels'])] = 'label not in ' + '/'.join(spec['labels'])
+        return why.where(why.notna(), None).where(why.notna(), None)
+    L = df[spec['labels']]
+    v = L.apply(pd.to_numeric, errors='coerce')
+    bad = L.notna() & ~v.isin([0, 1])
+    why[L.isna().any(axis=1)] = 'no labels'
+    for i in np.flatnonzero(bad.any(axis=1).to_numpy()):
+        r = L.iloc[i]
+        why.iloc[i] = 'labels not 0/1: ' + ', '.join(f'{k}={r[k]}' for k in spec['labels'] if bad.iloc[i][k])
+    return why.where(why.notna(), None)
 
 # %% ../nbs/40_metrics.ipynb #cb33fa30
 def align_ids(pred_ids, # IDs of the prediction rows
@@ -419,6 +441,48 @@ def ich_table(y, # (N, 6) ICH labels in `ICH_LABELS` order
     rows['best constant'] = {'RSNA log loss': best_constant(Y, 'ich')[1]}
     return pd.DataFrame(rows).T.rename_axis('model')
 
+# %% ../nbs/40_metrics.ipynb #b40c0005
+LOGIT_EPS = 1e-7   # probabilities are kept in [LOGIT_EPS, 1 - LOGIT_EPS] before taking logits
+
+def logit(p, # probabilities (array-like)
+          eps:float=LOGIT_EPS # clip to [eps, 1 - eps] first
+         ) -> np.ndarray:
+    "log(p / (1 - p)) with `p` clipped to [eps, 1 - eps]."
+    p = np.clip(np.asarray(p, float), eps, 1 - eps)
+    return np.log(p) - np.log1p(-p)
+
+def sigmoid(z # logits (array-like)
+           ) -> np.ndarray:
+    "1 / (1 + exp(-z)), computed without overflow."
+    z = np.asarray(z, float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1/(1 + e), e/(1 + e))
+
+# %% ../nbs/40_metrics.ipynb #b40c0007
+def probs(task:str, # 'clot' or 'ich'
+          logits # model outputs, a torch tensor (N, 2) or (N, 6)
+         ):
+    "Probabilities from logits: softmax over CE/LAA (clot) or a sigmoid per label (ich)."
+    import torch
+    return torch.sigmoid(logits.float()) if task_spec(task)['multi'] else torch.softmax(logits.float(), -1)
+
+def competition_score(task:str, # 'clot' or 'ich'
+                      y:np.ndarray, # targets: 0 = CE / 1 = LAA (clot) or an (N, 6) 0/1 array (ich)
+                      p:np.ndarray # probabilities: (N, 2) in CE, LAA order (clot) or (N, 6) (ich)
+                     ) -> float:
+    "STRIP AI weighted log loss (clot) or RSNA weighted log loss (ich)."
+    return float(rsna_log_loss(y, p) if task_spec(task)['multi'] else strip_log_loss(y, p))
+
+def mean_auc(task:str, # 'clot' or 'ich'
+             y:np.ndarray, # targets as for `competition_score`
+             p:np.ndarray # probabilities as for `competition_score`
+            ) -> float:
+    "Mean ROC-AUC over the labels present in both classes (clot: the AUC of P(LAA))."
+    y, p = np.asarray(y), np.asarray(p)
+    if not task_spec(task)['multi']: return float(binary_metrics(y, p[:, 1])['auc'])
+    a = [binary_metrics(y[:, j], p[:, j])['auc'] for j in range(y.shape[1]) if 0 < y[:, j].sum() < len(y)]
+    return float(np.mean(a)) if a else float('nan')
+
 # %% ../nbs/40_metrics.ipynb #779d1360
 def open_predictions(path # CSV file
                     ) -> pd.DataFrame:
@@ -443,14 +507,18 @@ def read_predictions(path, # CSV file
 def read_truth(path, # CSV file
                task:str # 'clot' or 'ich'
               ) -> pd.DataFrame:
-    "A label CSV as a DataFrame: clot labels as one row per patient (patient_id, label); ich labels as read."
+    "A label CSV as a DataFrame: clot labels as one row per patient (patient_id, label); ich labels as read. Bad labels: `.attrs['skipped']`."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f'{path}: no such label file')
     df = pd.read_csv(path, dtype={'patient_id': str, 'ID': str})
     if task == 'clot':
         if not {'patient_id', 'label'} <= set(df.columns):
             raise ValueError(f'{path}: clot labels need patient_id and label columns (train.csv or tiles.csv); it has {list(df.columns)}')
-        return patient_labels(df.dropna(subset=['label'])).reset_index()
+        why = label_problems(df, 'clot')
+        bad = why.notna() & df.label.notna()                          # a label that is not CE/LAA: reported, skipped
+        out = patient_labels(df[why.isna()]).reset_index()
+        out.attrs['skipped'] = pd.DataFrame({'id': df.patient_id[bad], 'reason': why[bad]}).reset_index(drop=True)
+        return out
     if not ({'ID', 'Label'} <= set(df.columns) or {'ID', *ICH_LABELS} <= set(df.columns)):
         raise ValueError(f'{path}: ich labels are stage_2_train.csv (ID,Label) or an index.csv with ID and {ICH_LABELS}; it has {list(df.columns)}')
     return df
@@ -469,6 +537,7 @@ def evaluate_cmd(task:str, # 'clot' (STRIP AI) or 'ich' (RSNA)
     missing = 'error' if strict else 'ignore'
     if task == 'clot':
         lab = T.set_index('patient_id').label
+        P = P[~P.patient_id.isin(T.attrs['skipped'].id) | P.patient_id.isin(lab.index)]   # their patients are not scored
         ip, it = align_ids(P.patient_id, lab.index, missing, str(pred), str(labels))
         if not len(ip): raise NothingDone(f'no prediction in {pred} to score')
         t = strip_targets(lab.to_numpy()[it])
@@ -478,14 +547,22 @@ def evaluate_cmd(task:str, # 'clot' (STRIP AI) or 'ich' (RSNA)
         score = f"STRIP log loss {table.iloc[0]['STRIP log loss']:.4f} (best constant {math.log(2):.4f})"
     else:
         Tw = _wide(T, str(labels), True)
-        Y, Q, n_unl = _align_ich(Tw, _wide(P, str(pred), False), missing, str(pred), str(labels))
+        why = label_problems(Tw, 'ich')
+        bad = (why.notna() & (why != 'no labels')).to_numpy()          # a label that is not 0/1: reported, skipped
+        sk = pd.DataFrame({'id': Tw.ID[bad], 'reason': why[bad]})
+        Tw = Tw.assign(**{c: pd.to_numeric(Tw[c], errors='coerce').mask(bad) for c in ICH_LABELS})   # scored as unlabelled
+        Pw = _wide(P, str(pred), False)
+        Y, Q, n_unl = _align_ich(Tw, Pw, missing, str(pred), str(labels))
+        n_unl -= int(Pw.ID.isin(Tw.ID[bad]).sum())
         if not len(Y): raise NothingDone(f'no labelled image of {labels} is predicted in {pred}: nothing to score')
         table = multilabel_metrics(Y, Q, ICH_LABELS, threshold)
         table.insert(0, 'log_loss', list(rsna_label_losses(Y, Q)) + [math.nan]*3)
         n_lab, unit, ip = int(Tw[ICH_LABELS].notna().all(axis=1).sum()), 'images', range(len(Y))
         score = f"RSNA log loss {rsna_log_loss(Y, Q):.4f} (best constant {best_constant(Y, 'ich')[1]:.4f})"
         if n_unl: score += f', {n_unl} predicted images without labels not scored'
+    if task == 'clot': sk = T.attrs['skipped']
+    note = f"; {len(sk)} label row(s) skipped, not 0/1 or not CE/LAA (e.g. {sk.id.iloc[0]}: {sk.reason.iloc[0]})" if len(sk) else ''
     print(table.round(4).to_markdown())
     if out is not None: write_csv(table.reset_index(), out)
     rest = n_lab - len(ip)
-    return f'{task}: {score} on {len(ip)} {unit}' + (f'; {rest} labelled {unit} without a prediction ignored' if rest else '') + (f' -> {out}' if out else '')
+    return f'{task}: {score} on {len(ip)} {unit}' + (f'; {rest} labelled {unit} without a prediction ignored' if rest else '') + note + (f' -> {out}' if out else '')

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections import namedtuple
 
 # %% auto #0
-__all__ = ['Source', 'SOURCES', 'CLOT_CLASSES', 'ICH_LABELS', 'ICH_SUBTYPES', 'STRIP_CLASS_WEIGHTS', 'STRIP_CLIP',
+__all__ = ['Source', 'SOURCES', 'CLOT_CLASSES', 'ICH_LABELS', 'ICH_SUBTYPES', 'TASKS', 'STRIP_CLASS_WEIGHTS', 'STRIP_CLIP',
            'WRITEUP_A_CLASS_WEIGHTS', 'RSNA_WEIGHTS', 'STRIP_STATS', 'STRIP_CENTER_SLIDES', 'STRIP_IMAGES_PER_PATIENT',
-           'RSNA_STAGE2', 'RSNA_STAGE1_COUNTS', 'RSNA_PREVALENCE', 'LITERATURE', 'WRITEUP_A_CONFUSION', 'strip_prior',
-           'literature_prevalence', 'literature']
+           'RSNA_STAGE2', 'RSNA_STAGE1_COUNTS', 'RSNA_PREVALENCE', 'A_TEST', 'LITERATURE', 'WRITEUP_A_CONFUSION',
+           'task_spec', 'patient_id_of', 'strip_prior', 'literature_prevalence', 'literature']
 
 # %% ../nbs/03_reference.ipynb #749342b2
 Source = namedtuple('Source', 'cite url where')
@@ -55,6 +55,29 @@ CLOT_CLASSES = ['CE', 'LAA']          # submission order; as a binary target LAA
 ICH_LABELS = ['epidural', 'intraparenchymal', 'intraventricular', 'subarachnoid', 'subdural', 'any']   # Kaggle order
 ICH_SUBTYPES = ICH_LABELS[:-1]        # the five lesion types; `any` is their maximum
 
+# %% ../nbs/03_reference.ipynb #a3f1c002
+TASKS = {
+    'clot': dict(table='tiles.csv', id='image_id', group='patient_id', labels=CLOT_CLASSES, multi=False,
+                 made_by='clotlib tile SRC DATA',
+                 needs='tile a Kaggle folder (train.csv + train/) so that tiles.csv has the label column'),
+    'ich': dict(table='index.csv', id='ID', group='PatientID', labels=ICH_LABELS, multi=True,
+                made_by='clotlib window SRC DATA',
+                needs='window a Kaggle folder (stage_2_train.csv + stage_2_train/) so that index.csv has the six labels'),
+}
+
+def task_spec(task:str # 'clot' (STRIP AI tiles) or 'ich' (RSNA slices)
+             ) -> dict:
+    "The `TASKS` entry of `task`, with a one-line error for an unknown name."
+    if task not in TASKS: raise ValueError(f"unknown task {task!r}: use one of {sorted(TASKS)}")
+    return TASKS[task]
+
+# %% ../nbs/03_reference.ipynb #a3f1c005
+def patient_id_of(image_id # one STRIP AI image id `<patient_id>_<image_num>`, or a pandas Series of them
+                 ):
+    "The patient id of a STRIP AI image id: everything before the last underscore."
+    if isinstance(image_id, str): return image_id.rsplit('_', 1)[0]
+    return image_id.astype(str).str.rsplit('_', n=1).str[0]
+
 # %% ../nbs/03_reference.ipynb #20dee95f
 STRIP_CLASS_WEIGHTS = {'CE': 0.5, 'LAA': 0.5}   # equal: "each class is roughly equally important"
 STRIP_CLIP = 1e-15                               # p -> max(min(p, 1 - 1e-15), 1e-15)
@@ -83,17 +106,19 @@ def literature_prevalence():
     return pct.to_frame().assign(source='literature: RSNA 2019 stage-1 train (674,258 images)')
 
 # %% ../nbs/03_reference.ipynb #7774c42e
+A_TEST = {'CE': 14, 'LAA': 6}   # write-up (a)'s test set: slides per class
+_A_DATA = f"test, {sum(A_TEST.values())} slides ({A_TEST['CE']} CE / {A_TEST['LAA']} LAA)"
 _R = namedtuple('_R', 'writeup table model data metric value note')
 LITERATURE = [
-    _R('a', 'clot models', 'ResNet50 + SqueezeNet-BN', 'test, 20 slides (14 CE / 6 LAA)', 'weighted log loss', 0.6036046206951141, 'class weights 0.3/0.7, no clipping'),
-    _R('a', 'clot models', 'SqueezeNet-BN', 'test, 20 slides (14 CE / 6 LAA)', 'AUC', 0.65, ''),
-    _R('a', 'clot models', 'ResNet50', 'test, 20 slides (14 CE / 6 LAA)', 'AUC', 0.69, ''),
-    _R('a', 'clot models', 'ResNet50 + SqueezeNet-BN', 'test, 20 slides (14 CE / 6 LAA)', 'AUC', 0.75, ''),
-    _R('a', 'clot models', 'ResNet50 + SqueezeNet-BN', 'test, 20 slides (14 CE / 6 LAA)', 'precision', 0.833, 'CE positive'),
-    _R('a', 'clot models', 'ResNet50 + SqueezeNet-BN', 'test, 20 slides (14 CE / 6 LAA)', 'recall', 0.714, 'CE positive'),
-    _R('a', 'clot models', 'ResNet50 + SqueezeNet-BN', 'test, 20 slides (14 CE / 6 LAA)', 'F1', 0.769, 'CE positive'),
-    _R('a', 'clot models', 'ResNet50 + SqueezeNet-BN', 'test, 20 slides (14 CE / 6 LAA)', 'accuracy', 0.700, ''),
-    _R('a', 'clot models', 'ResNet50 + SqueezeNet-BN', 'test, 20 slides (14 CE / 6 LAA)', 'specificity', 0.666, 'CE positive'),
+    _R('a', 'clot models', 'ResNet50 + SqueezeNet-BN', _A_DATA, 'weighted log loss', 0.6036046206951141, 'class weights 0.3/0.7, no clipping'),
+    _R('a', 'clot models', 'SqueezeNet-BN', _A_DATA, 'AUC', 0.65, ''),
+    _R('a', 'clot models', 'ResNet50', _A_DATA, 'AUC', 0.69, ''),
+    _R('a', 'clot models', 'ResNet50 + SqueezeNet-BN', _A_DATA, 'AUC', 0.75, ''),
+    _R('a', 'clot models', 'ResNet50 + SqueezeNet-BN', _A_DATA, 'precision', 0.833, 'CE positive'),
+    _R('a', 'clot models', 'ResNet50 + SqueezeNet-BN', _A_DATA, 'recall', 0.714, 'CE positive'),
+    _R('a', 'clot models', 'ResNet50 + SqueezeNet-BN', _A_DATA, 'F1', 0.769, 'CE positive'),
+    _R('a', 'clot models', 'ResNet50 + SqueezeNet-BN', _A_DATA, 'accuracy', 0.700, ''),
+    _R('a', 'clot models', 'ResNet50 + SqueezeNet-BN', _A_DATA, 'specificity', 0.666, 'CE positive'),
     _R('a', 'clot models', 'SqueezeNet-BN', 'architecture', 'parameters', 3_003_136, 'torchinfo at 224 px'),
     _R('b', 'clot models', 'PoolFormer', 'validation', 'loss', 0.5576, 'training criterion'),
     _R('b', 'clot models', 'PoolFormer', 'validation', 'accuracy', 0.8752, ''),

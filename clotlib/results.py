@@ -4,320 +4,29 @@
 
 # %% ../nbs/70_results.ipynb #4b0632e6
 from __future__ import annotations
-import json, math, os, shutil, time, importlib.util, warnings
+import json, math, os, shutil, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import NothingDone, write_csv, atomic_write, check_arg, small_figure, cache_key
+from .core import NothingDone, write_csv, atomic_write, check_arg, small_figure
 from .reference import (CLOT_CLASSES, ICH_LABELS, ICH_SUBTYPES, WRITEUP_A_CLASS_WEIGHTS, WRITEUP_A_CONFUSION,
-                               SOURCES, literature)
+                               SOURCES, A_TEST, literature)
 from .metrics import (clot_table, ich_table, binary_metrics, rsna_log_loss, strip_log_loss, best_constant,
                              confusion, plot_confusions, strip_targets)
 from .ensemble import (PRED_FILE, TRUE_PREFIX, prob_columns, truth_columns, truth, prob_matrix, score,
                               read_prediction_file, patient_level, series_level, ensemble, fit_calibration,
-                              apply_calibration, plot_reliability, write_predictions, model_config)
+                              apply_calibration, plot_reliability)
+from .runs import (CT_ARCHS, SPLIT_ARCHS, SPLIT_ENSEMBLES, CLOT_ARCHS, CLOT_ENSEMBLES, PATCH_ARCHS, Run, load_runs, select,
+                          runs_summary)
 
 # %% auto #0
-__all__ = ['LIT', 'PHANTOM', 'C_ARCHS', 'E_MODELS', 'E_ENSEMBLES', 'A_MODELS', 'A_ENSEMBLES', 'B_MODELS', 'A_TEST', 'ARCH_SIZE',
-           'RUN_FILE', 'NEEDS', 'SMALL_FILES', 'CAL_VARIANTS', 'BUILDERS', 'run_spec', 'default_plan', 'data_key',
-           'run_plan', 'spec_call', 'copy_runs', 'Run', 'load_runs', 'select', 'runs_summary', 'ResultTable',
-           'provenance', 'part', 'ich_scores', 'table_c', 'table_d', 'table_e', 'a_test_patients', 'table_a', 'table_b',
-           'table_ct_input', 'table_mil', 'table_calibration', 'main_table', 'all_tables', 'results_cmd', 'demo_plan',
-           'demo_models', 'demo_ensembles', 'demo_results']
+__all__ = ['LIT', 'PHANTOM', 'CAL_VARIANTS', 'BUILDERS', 'ResultTable', 'provenance', 'part', 'ich_scores', 'table_architectures',
+           'table_baselines', 'table_f1_by_split', 'a_test_patients', 'table_clot_models', 'table_poolformer_cct',
+           'table_ct_input', 'table_mil', 'table_calibration', 'main_table', 'all_tables', 'results_cmd']
 
 # %% ../nbs/70_results.ipynb #3555dec7
 LIT, PHANTOM = 'literature (real data)', 'phantom'
-
-C_ARCHS = {'resnet18': 'ResNet18', 'resnet50': 'ResNet50', 'efficientnet_b0': 'EfficientNet-B0', 'efficientnet_b3': 'EfficientNet-B3',
-           'mobilenetv2_100': 'MobileNetV2', 'vgg16': 'VGG16', 'inception_v3': 'Inception-v3', 'legacy_xception': 'Xception'}
-E_MODELS = {'resnet18': 'ResNet18', 'resnext50_32x4d': 'ResNeXt50', 'seresnet50': 'SE-ResNet50'}
-E_ENSEMBLES = {'ResNeXt50 + SE-ResNet50': ('resnext50_32x4d', 'seresnet50')}
-A_MODELS = {'resnet50': 'ResNet50', 'squeezenet_bn': 'SqueezeNet-BN', 'efficientnet_b2': 'EfficientNet-B2'}
-A_ENSEMBLES = {'ResNet50 + SqueezeNet-BN': ('resnet50', 'squeezenet_bn'),
-               'ResNet50 + SqueezeNet-BN + EfficientNet-B2': ('resnet50', 'squeezenet_bn', 'efficientnet_b2')}
-B_MODELS = {'poolformer_s12': 'PoolFormer', 'cct_7_7x2_224': 'CCT'}
-A_TEST = {'CE': 14, 'LAA': 6}        # write-up (a)'s test set: 20 slides, 14 CE / 6 LAA
-ARCH_SIZE = {'inception_v3': 80}     # smaller inputs fail for Inception-v3
-RUN_FILE = 'run.json'
-
-# %% ../nbs/70_results.ipynb #23d661be
-def run_spec(name:str, # run folder name (unique in the plan)
-             task:str, # 'clot' or 'ich'
-             arch:str|None=None, # architecture (kind model / stack)
-             kind:str='model', # 'model', 'stack', 'sequence', 'mil' or 'baselines'
-             **kw # training arguments (epochs, size, bs, lr, loss, split, valid_pct, test_pct, base, ...)
-            ) -> dict:
-    "One run of a plan."
-    check_arg('kind', kind, choices=('model', 'stack', 'sequence', 'mil', 'baselines'))
-    check_arg('task', task, choices=('clot', 'ich'))
-    return dict(name=name, task=task, arch=arch, kind=kind, **kw)
-
-def default_plan(epochs:int=4, # training epochs of every CT network
-                 clot_epochs:int=8, # training epochs of every clot network
-                 ich_size:int=64, # CT input side (px)
-                 clot_size:int=48, # tile input side (px)
-                 pretrained:bool=False, # ImageNet weights (phantom runs: False; real data: True)
-                 seed:int=0, # one seed for every run
-                 only:tuple|None=None # keep only runs whose name contains one of these strings
-                ) -> list:
-    "The runs behind every table of this page."
-    ich = dict(epochs=epochs, bs=32, lr=3e-3, valid_pct=0.2, test_pct=0.3, pretrained=pretrained, seed=seed)
-    clot = dict(epochs=clot_epochs, bs=32, lr=3e-3, loss='wce', valid_pct=0.2, test_pct=0.3, pretrained=pretrained, seed=seed)
-    plan = [run_spec(f'ich-patient-{a}', 'ich', a, split='patient', size=ARCH_SIZE.get(a, ich_size), **ich) for a in C_ARCHS]
-    plan += [run_spec(f'ich-patient-{a}', 'ich', a, split='patient', size=ich_size, **ich) for a in E_MODELS if a not in C_ARCHS]
-    plan += [run_spec(f'ich-random-{a}', 'ich', a, split='random', size=ich_size, **ich) for a in E_MODELS]
-    plan += [run_spec(f'ich-patient-resnet18-2.5d', 'ich', 'resnet18', 'stack', split='patient', size=ich_size, neighbours=1, **ich),
-             run_spec('ich-patient-resnet18-sequence', 'ich', 'resnet18', 'sequence', base='ich-patient-resnet18', epochs_seq=40, seed=seed),
-             run_spec('ich-baselines', 'ich', None, 'baselines', size=32, max_per_class=300, seed=seed)]
-    plan += [run_spec(f'clot-patient-{a}', 'clot', a, split='patient', size=ARCH_SIZE.get(a, clot_size), **clot) for a in {**A_MODELS, **B_MODELS}]
-    plan += [run_spec('clot-patient-resnet50-mil', 'clot', 'resnet50', 'mil', base='clot-patient-resnet50', epochs_mil=60, seed=seed)]
-    return [p for p in plan if not only or any(o in p['name'] for o in only)]
-
-# %% ../nbs/70_results.ipynb #fe119d3b
-def _built(mod:str) -> bool:
-    try: return importlib.util.find_spec(mod) is not None
-    except ModuleNotFoundError: return False
-
-def _params(folder) -> int|None:
-    "Trainable parameters of a model folder's network (rebuilt from config.json, no weights read)."
-    try:
-        from clotlib.learn.models import create_model, n_params
-        return int(n_params(create_model(**{**model_config(folder)['model'], 'pretrained': False, 'weights': None})))
-    except Exception: return None
-
-def _train_model(spec:dict, data:Path, out:Path) -> dict:
-    "Train one network (kind model / stack) into `out`; returns timing."
-    keys = ('epochs', 'size', 'bs', 'lr', 'loss', 'split', 'valid_pct', 'test_pct', 'pretrained', 'seed')
-    kw = {k: spec[k] for k in keys if k in spec}
-    t0 = time.perf_counter()
-    if spec['kind'] == 'stack':
-        from clotlib.learn.sequence import train_stack
-        kw.pop('loss', None)
-        train_stack(data, k=spec.get('neighbours', 1), arch=spec['arch'], out=out, num_workers=0, **kw)
-    else:
-        from clotlib.learn.train import train
-        train(data, spec['task'], arch=spec['arch'], out=out, num_workers=0, export_pkl=False, **kw)
-    secs = time.perf_counter() - t0
-    return dict(seconds=round(secs, 1), seconds_per_epoch=round(secs/max(spec.get('epochs', 1), 1), 2))
-
-def _embeddings_of(base:Path, data:Path):
-    from clotlib.learn.sequence import embed
-    return embed(base, data, out=base/'embeddings', num_workers=0)
-
-def _folds(fn, n:int, want:int=4) -> dict:
-    "The `folds=` argument for `fn` (train_seq / train_mil): `want`, fewer when only `n` bags or series train (at least 2); {} if `fn` takes none."
-    import inspect
-    return {'folds': max(2, min(want, n//2))} if 'folds' in inspect.signature(fn).parameters else {}
-
-def _train_sequence(spec:dict, data:Path, out:Path, runs:Path) -> dict:
-    "A bidirectional GRU over the slice embeddings of run `base` (trained on its validation series); writes predictions.csv for its valid / test slices."
-    from clotlib.learn.sequence import train_seq, predict_seq, save_seq
-    rows, E, _ = _embeddings_of(runs/spec['base'], data)
-    n = rows[rows.split == 'valid'].SeriesInstanceUID.nunique()
-    t0 = time.perf_counter()
-    model, hist = train_seq(rows, E, epochs=spec.get('epochs_seq', 40), seed=spec.get('seed', 0), **_folds(train_seq, n, spec.get('folds', 4)))
-    secs = time.perf_counter() - t0
-    save_seq(model, out, cnn=str(runs/spec['base']), seed=spec.get('seed', 0)); write_csv(hist, out/'metrics.csv')
-    P = predict_seq(model, rows, E)
-    keep = rows.split.isin(['valid', 'test']).to_numpy() & ~np.isnan(P).any(1)
-    pred = rows.loc[keep, [c for c in ('ID', 'PatientID', 'SeriesInstanceUID', 'z', 'path') if c in rows]].assign(part=rows.split[keep].to_numpy())
-    pred = pred.assign(**{TRUE_PREFIX + l: rows.loc[keep, l].astype(int).to_numpy() for l in ICH_LABELS}, **dict(zip(ICH_LABELS, P[keep].T)))
-    write_csv(pred.round({l: 6 for l in ICH_LABELS}), out/PRED_FILE)
-    return dict(seconds=round(secs, 1), seconds_per_epoch=round(secs/max(spec.get('epochs_seq', 40), 1), 3),
-                fit_on=list(getattr(model, 'fit_on', ['valid'])), best_epoch=getattr(model, 'best_epoch', None))
-
-def _train_mil(spec:dict, data:Path, out:Path, runs:Path) -> dict:
-    "Gated-attention MIL over the tile embeddings of run `base` (trained on its training patients); writes per-patient predictions.csv for valid / test patients."
-    from clotlib.learn.mil import train_mil, predict_mil, save_mil
-    rows, E, _ = _embeddings_of(runs/spec['base'], data)
-    n = rows[rows.split == 'train'].patient_id.nunique()
-    t0 = time.perf_counter()
-    model, hist = train_mil(rows, E, epochs=spec.get('epochs_mil', 60), seed=spec.get('seed', 0), **_folds(train_mil, n, spec.get('folds', 4)))
-    secs = time.perf_counter() - t0
-    save_mil(model, out, cnn=str(runs/spec['base']), seed=spec.get('seed', 0)); write_csv(hist, out/'metrics.csv')
-    keep = rows.split.isin(['valid', 'test']).to_numpy()
-    sub, _ = predict_mil(model, rows[keep].reset_index(drop=True), E[keep])
-    lab = rows[keep].groupby('patient_id').agg(label=('label', 'first'), part=('split', 'first')).reset_index()
-    write_csv(lab.merge(sub, on='patient_id').round({c: 6 for c in CLOT_CLASSES}), out/PRED_FILE)
-    return dict(seconds=round(secs, 1), seconds_per_epoch=round(secs/max(spec.get('epochs_mil', 60), 1), 3),
-                fit_on=list(getattr(model, 'fit_on', ['train'])), best_epoch=getattr(model, 'best_epoch', None))
-
-def _run_baselines(spec:dict, data:Path, out:Path) -> dict:
-    from clotlib.baselines import baselines_cmd
-    t0 = time.perf_counter()
-    baselines_cmd(spec['task'], data, out=out, size=spec.get('size', 32), max_per_class=spec.get('max_per_class', 300),
-                  seed=spec.get('seed', 0), workers=0, threads=1, kind=spec.get('data_kind'), progress=False)
-    return dict(seconds=round(time.perf_counter() - t0, 1))
-
-# %% ../nbs/70_results.ipynb #c84412d0
-NEEDS = {'model': 'clotlib.learn.train', 'stack': 'clotlib.learn.sequence', 'sequence': 'clotlib.learn.sequence',
-         'mil': 'clotlib.learn.mil', 'baselines': 'clotlib.baselines'}
-
-def data_key(spec:dict, # a run spec
-             data, # its task's data folder (or None)
-             runs:Path # the run folder
-            ) -> str|None:
-    "What a finished run was made from: the data folder's table (path, size, modification time) and, for a second-level run, its base run's `run.json`; None when the data folder is missing."
-    if data is None or not Path(data).is_dir(): return None
-    table = Path(data).resolve()/('tiles.csv' if spec['task'] == 'clot' else 'index.csv')
-    base = Path(runs)/spec['base']/RUN_FILE if spec.get('base') else None
-    return cache_key(table, base=cache_key(base) if base else None)
-
-def run_plan(plan:list, # run specs (`default_plan`, `run_spec`)
-             runs, # the run folder (created)
-             data:dict, # task -> its data folder: {'clot': `clotlib tile` output, 'ich': `clotlib window` output}
-             data_kind:str='phantom', # what the data is, carried into every table ('phantom', 'real', ...)
-             threads:int|None=1, # torch threads (1 is fastest on a shared 2-core machine)
-             force:bool=False, # rerun finished runs
-             verbose:bool=True # print one line per run
-            ) -> pd.DataFrame:
-    "Run every spec into RUNS/<name> (predictions.csv + run.json); returns one row per run: name, status, seconds, note."
-    runs = Path(runs); runs.mkdir(parents=True, exist_ok=True)
-    if threads:
-        import torch; torch.set_num_threads(threads)
-    log = []
-    for spec in plan:
-        spec = dict(spec, data_kind=data_kind)
-        out, t0 = runs/spec['name'], time.perf_counter()
-        f = out/RUN_FILE
-        d = data.get(spec['task'])
-        dkey = data_key(spec, d, runs)
-        if not force and f.is_file() and dkey is not None:
-            old = json.loads(f.read_text())
-            if old.get('spec') == json.loads(json.dumps(spec, default=str)) and old.get('data_key') == dkey:
-                log.append(dict(name=spec['name'], status='cached', seconds=0., note='')); continue
-        if d is None or not Path(d).is_dir(): st, note = 'skipped', f"no {spec['task']} data folder given"
-        elif not _built(NEEDS[spec['kind']]): st, note = 'not built', f"{NEEDS[spec['kind']]} is not installed"
-        elif spec.get('base') and not (runs/spec['base']/'config.json').is_file(): st, note = 'skipped', f"needs run {spec['base']}"
-        else:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter('ignore')
-                    d = Path(d).resolve()
-                    if spec['kind'] in ('model', 'stack'):
-                        t = _train_model(spec, d, out)
-                        write_predictions(out, d)
-                        t['params'] = _params(out)
-                    elif spec['kind'] == 'sequence': t = _train_sequence(spec, d, out, runs)
-                    elif spec['kind'] == 'mil': t = _train_mil(spec, d, out, runs)
-                    else: t = _run_baselines(spec, d, out)
-                info = dict(spec, input={'stack': '2.5d', 'sequence': 'sequence', 'mil': 'mil'}.get(spec['kind'], '2d'), data=str(d), **t,
-                            command=f"clotlib.results.run_plan([{spec_call(spec)}], {str(runs)!r}, data={{{spec['task']!r}: {str(d)!r}}})")
-                info['spec'], info['data_key'] = spec, dkey
-                with atomic_write(f, 'w') as o: json.dump(info, o, indent=1, default=str)
-                st, note = 'done', ''
-            except Exception as e: st, note = 'failed', f'{type(e).__name__}: {" ".join(str(e).split())[:300]}'
-        log.append(dict(name=spec['name'], status=st, seconds=round(time.perf_counter() - t0, 1), note=note))
-        if verbose: print(f"{spec['name']:<36} {st:<9} {log[-1]['seconds']:>7.1f}s {note}", flush=True)
-    return pd.DataFrame(log, columns=['name', 'status', 'seconds', 'note'])
-
-def spec_call(spec:dict) -> str:
-    "The `run_spec(...)` call that recreates `spec`."
-    kw = ', '.join(f'{k}={v!r}' for k, v in spec.items() if k not in ('name', 'task', 'arch', 'kind', 'data_kind'))
-    return f"run_spec({spec['name']!r}, {spec['task']!r}, {spec['arch']!r}, {spec['kind']!r}{', ' + kw if kw else ''})"
-
-# %% ../nbs/70_results.ipynb #f0e90184
-SMALL_FILES = (RUN_FILE, 'config.json', 'metrics.csv', PRED_FILE, 'baselines.csv', 'skipped.csv')
-
-def copy_runs(src, # a run folder
-              dst, # where to copy its small files (replaced)
-              compress:bool=True # predictions.csv as predictions.csv.gz (byte-stable: no time stamp)
-             ) -> Path:
-    "Copy each run's small files (no weights, no caches) from `src` to `dst`."
-    import gzip
-    src, dst = Path(src), Path(dst)
-    if dst.exists(): shutil.rmtree(dst)
-    for run in sorted(p for p in src.iterdir() if p.is_dir()):
-        for n in SMALL_FILES:
-            if not (run/n).is_file(): continue
-            (dst/run.name).mkdir(parents=True, exist_ok=True)
-            if compress and n == PRED_FILE:
-                with open(dst/run.name/(n + '.gz'), 'wb') as f, gzip.GzipFile(filename='', mode='wb', fileobj=f, mtime=0) as z:
-                    z.write((run/n).read_bytes())
-            else: shutil.copy2(run/n, dst/run.name/n)
-    return dst
-
-# %% ../nbs/70_results.ipynb #ee272302
-@dataclass
-class Run:
-    "One run folder: its name, path, what it is (`info`), its predictions, and what is wrong with it."
-    name: str
-    path: Path
-    info: dict
-    pred: pd.DataFrame|None = None
-    problem: str|None = None
-    @property
-    def task(self): return self.info.get('task')
-    @property
-    def arch(self): return self.info.get('arch')
-    @property
-    def split(self): return self.info.get('split', 'patient')
-    @property
-    def input(self): return self.info.get('input', '2d')
-    @property
-    def kind(self): return self.info.get('kind', 'model')
-
-def _info(folder:Path) -> dict:
-    "What a run folder is: run.json, else what config.json says."
-    if (folder/RUN_FILE).is_file(): return json.loads((folder/RUN_FILE).read_text())
-    if (folder/'config.json').is_file():
-        c = json.loads((folder/'config.json').read_text()); t = c.get('train') or {}
-        return dict(task=c.get('task'), arch=t.get('arch') or (c.get('model') or {}).get('arch'), kind='model', split=t.get('split', 'patient'),
-                    input='2.5d' if (c.get('input') or {}).get('neighbours') else '2d', size=c.get('size'), epochs=t.get('epochs'),
-                    seed=c.get('seed'), data=c.get('data'), data_kind='unstated')
-    return {}
-
-def load_runs(runs # a run folder
-             ) -> dict:
-    "name -> `Run` for every subfolder of `runs` that is a run (baselines runs have `pred` None and `info['baselines']`)."
-    runs = Path(runs)
-    if not runs.is_dir(): raise FileNotFoundError(f'{runs}: no such run folder; make one with run_plan (or `clotlib train ... --out {runs}/NAME`)')
-    out = {}
-    for d in sorted(p for p in runs.iterdir() if p.is_dir()):
-        info = _info(d)
-        if not info and not (d/PRED_FILE).exists() and not (d/(PRED_FILE + '.gz')).exists(): continue
-        r = Run(d.name, d, info)
-        if info.get('kind') == 'baselines' or (d/'baselines.csv').is_file():
-            r.info.setdefault('kind', 'baselines')
-            if not (d/'baselines.csv').is_file(): r.problem = f'{d.name}: no baselines.csv'
-        elif not r.task: r.problem = f'{d.name}: no task in run.json / config.json'
-        else:
-            f = d/PRED_FILE if (d/PRED_FILE).exists() or not (d/(PRED_FILE + '.gz')).exists() else d/(PRED_FILE + '.gz')
-            try: r.pred = read_prediction_file(f, r.task)
-            except (FileNotFoundError, ValueError) as e: r.problem = f'{d.name}: {e}'.replace(str(f), f.name)
-        out[d.name] = r
-    return out
-
-def select(runs:dict, # from `load_runs`
-           task:str, # 'clot' or 'ich'
-           arch:str|None=None, # architecture (None: any)
-           split:str='patient', # 'patient' or 'random'
-           input:str='2d', # '2d', '2.5d', 'sequence', 'mil'
-           kind:str|None=None # run kind (None: any)
-          ) -> Run|None:
-    "The first run (by name) matching the description, usable or not; None when there is none."
-    for r in runs.values():
-        if r.task == task and r.split == split and r.input == input and (arch is None or r.arch == arch) and (kind is None or r.kind == kind):
-            return r
-    return None
-
-# %% ../nbs/70_results.ipynb #0349121a
-def runs_summary(runs:dict # from `load_runs`
-                ) -> pd.DataFrame:
-    "One row per run (from run.json): name, kind, arch, input, split, epochs, size, params, seed, seconds, s/epoch, problem; a total row last."
-    rows = []
-    for r in runs.values():
-        i = r.info
-        ep = i.get('epochs', i.get('epochs_seq', i.get('epochs_mil')))
-        rows.append({'run': r.name, 'kind': r.kind, 'arch': i.get('arch') or '', 'input': r.input if r.kind != 'baselines' else '',
-                     'split': i.get('split', '') if r.kind in ('model', 'stack') else '', 'epochs': ep, 'size': i.get('size'),
-                     'params': i.get('params'), 'seed': i.get('seed'), 'seconds': i.get('seconds'), 's / epoch': i.get('seconds_per_epoch'),
-                     'problem': r.problem or ''})
-    f = pd.DataFrame(rows, columns=['run', 'kind', 'arch', 'input', 'split', 'epochs', 'size', 'params', 'seed', 'seconds', 's / epoch', 'problem'])
-    f = f.astype({c: 'Int64' for c in ('epochs', 'size', 'params', 'seed')})
-    tot = pd.DataFrame([{'run': f'total ({len(f)} runs)', 'seconds': pd.to_numeric(f.seconds).sum(min_count=1)}])
-    return pd.concat([f, tot], ignore_index=True) if len(f) else f
 
 # %% ../nbs/70_results.ipynb #35b79c76
 @dataclass
@@ -374,10 +83,10 @@ def ich_scores(frame:pd.DataFrame # slice predictions with truth
             'mean AUC': float(np.nanmean(aucs)) if not np.isnan(aucs).all() else math.nan, 'F1 (macro, 5 subtypes)': t['F1 (macro, 5 subtypes)']}
 
 # %% ../nbs/70_results.ipynb #fde1999e
-def table_c(runs:dict) -> ResultTable:
+def table_architectures(runs:dict) -> ResultTable:
     "Write-up (c)'s comparison: accuracy (any), mean AUC, RSNA log loss, parameters, s/epoch, on the held-out test slices."
     rows, notes, used = [], [], []
-    for arch, name in C_ARCHS.items():
+    for arch, name in CT_ARCHS.items():
         r = select(runs, 'ich', arch, 'patient', '2d', 'model')
         row = {'architecture': name, 'timm name': arch}
         if not _missing(runs, r, f'ich {arch} (patient split)', notes):
@@ -392,7 +101,7 @@ def table_c(runs:dict) -> ResultTable:
                        f, notes, provenance(used, 'held-out test studies, patient split'))
 
 # %% ../nbs/70_results.ipynb #9a431b18
-def table_d(runs:dict) -> list:
+def table_baselines(runs:dict) -> list:
     "Write-up (d)'s tables from the baselines run (`clotlib.baselines.writeup_tables`): one per model, best recall per label."
     from clotlib.baselines import writeup_tables
     r = next((r for r in runs.values() if r.kind == 'baselines'), None)
@@ -416,22 +125,22 @@ def table_d(runs:dict) -> list:
 def _e_frames(runs, split, notes, used) -> dict:
     "display name -> prediction frame for write-up (e)'s models and ensemble on one split."
     fr = {}
-    for arch, name in E_MODELS.items():
+    for arch, name in SPLIT_ARCHS.items():
         r = select(runs, 'ich', arch, split, '2d', 'model')
         if not _missing(runs, r, f'ich {arch} ({split} split)', notes): fr[name] = r.pred; used.append(r)
-    for name, members in E_ENSEMBLES.items():
-        ms = [E_MODELS[a] for a in members]
+    for name, members in SPLIT_ENSEMBLES.items():
+        ms = [SPLIT_ARCHS[a] for a in members]
         if all(m in fr for m in ms): fr[name] = ensemble({m: fr[m] for m in ms}, 'ich')
         else: notes.append(f'ensemble {name} ({split} split) not built: member(s) {[m for m in ms if m not in fr]} missing')
     return fr
 
-def table_e(runs:dict) -> ResultTable:
+def table_f1_by_split(runs:dict) -> ResultTable:
     "Write-up (e)'s table: macro F1 at 0.5 over the five subtypes, per model and split, phantom (validation, held-out test) beside literature (validation, public test)."
     lit = literature('e', 'F1 at 0.5')
     rows, notes, used = [], [], []
     for split in ('random', 'patient'):
         fr = _e_frames(runs, split, notes, used)
-        for name in list(E_MODELS.values()) + list(E_ENSEMBLES):
+        for name in list(SPLIT_ARCHS.values()) + list(SPLIT_ENSEMBLES):
             f = fr.get(name)
             ph = {p: ich_scores(part(f, p)).get('F1 (macro, 5 subtypes)', math.nan) if f is not None else math.nan for p in ('valid', 'test')}
             l = lit[(lit.model == name) & lit.data.str.startswith(split)].set_index('data').value
@@ -467,18 +176,18 @@ def _clot_frames(runs, models, notes, used) -> dict:
         if not _missing(runs, r, f'clot {arch}', notes): fr[name] = r; used.append(r)
     return fr
 
-def table_a(runs:dict, # from `load_runs`
+def table_clot_models(runs:dict, # from `load_runs`
             seed:int=0 # the 14 / 6 draw
            ) -> tuple:
     "`(wide, beside, confusions)`: write-up (a)'s metrics per model and ensemble on 14 CE / 6 LAA test patients; the same beside the literature; confusion matrices."
     notes, used = [], []
-    rs = _clot_frames(runs, {**A_MODELS, **B_MODELS}, notes, used)
+    rs = _clot_frames(runs, {**CLOT_ARCHS, **PATCH_ARCHS}, notes, used)
     pats = {n: patient_level(part(r.pred, 'test')) for n, r in rs.items()}
-    for name, members in A_ENSEMBLES.items():
-        ms = [{**A_MODELS}[a] for a in members]
+    for name, members in CLOT_ENSEMBLES.items():
+        ms = [{**CLOT_ARCHS}[a] for a in members]
         if all(m in pats for m in ms): pats[name] = ensemble({m: pats[m] for m in ms}, 'clot')
         else: notes.append(f'ensemble {name} not built: member(s) {[m for m in ms if m not in pats]} missing')
-    order = list(A_MODELS.values()) + list(A_ENSEMBLES) + list(B_MODELS.values())
+    order = list(CLOT_ARCHS.values()) + list(CLOT_ENSEMBLES) + list(PATCH_ARCHS.values())
     cols = ['model', 'weighted log loss', 'STRIP log loss', 'AUC', 'accuracy', 'precision', 'recall', 'F1', 'specificity', 'parameters', 's / epoch']
     if not pats:
         notes.append('no clot run: nothing to score')
@@ -490,7 +199,7 @@ def table_a(runs:dict, # from `load_runs`
     y = strip_targets(sel[next(iter(sel))].label)
     t = clot_table(y, {n: f.LAA.to_numpy() for n, f in sel.items()}).reset_index()
     info = {n: rs[n].info for n in rs}
-    mem = {n: [A_MODELS[a] for a in m] for n, m in A_ENSEMBLES.items()}                 # an ensemble costs the sum of its members
+    mem = {n: [CLOT_ARCHS[a] for a in m] for n, m in CLOT_ENSEMBLES.items()}                 # an ensemble costs the sum of its members
     tot = lambda n, k: (info.get(n, {}).get(k) if n not in mem else
                         (sum(info[m].get(k) or 0 for m in mem[n]) if all(m in info for m in mem[n]) else None))
     t['parameters'] = pd.array([tot(n, 'params') for n in t.model], dtype='Int64')
@@ -529,12 +238,12 @@ def _tile_scores(frame:pd.DataFrame) -> dict:
     return {'loss': float(log_loss(y, np.clip(P, 1e-15, 1 - 1e-15), labels=[0, 1])), 'accuracy': float((pred == y).mean()),
             'precision': float(pr), 'recall': float(rc), 'F1': float(f1), 'CE recall': float(per[0]), 'LAA recall': float(per[1])}
 
-def table_b(runs:dict) -> ResultTable:
+def table_poolformer_cct(runs:dict) -> ResultTable:
     "Write-up (b)'s table: PoolFormer and CCT on validation tiles (and CE / LAA recall on test tiles), with s/epoch, beside the literature."
     notes, used, rows = [], [], []
-    rs = _clot_frames(runs, B_MODELS, notes, used)
+    rs = _clot_frames(runs, PATCH_ARCHS, notes, used)
     lit = literature('b', 'clot models')
-    for name in B_MODELS.values():
+    for name in PATCH_ARCHS.values():
         r = rs.get(name)
         v = _tile_scores(part(r.pred, 'valid')) if r is not None else {}
         te = _tile_scores(part(r.pred, 'test')) if r is not None else {}
@@ -628,18 +337,18 @@ def _score_cal(test, task, cal):
 def table_calibration(runs:dict) -> ResultTable:
     "Validation (fitted on) and held-out test scores before / after each calibration, per model; reliability plot of the first clot and CT models."
     notes, used, rows, curves = [], [], [], {}
-    rs = _clot_frames(runs, {**A_MODELS, **B_MODELS}, notes, used)
+    rs = _clot_frames(runs, {**CLOT_ARCHS, **PATCH_ARCHS}, notes, used)
     pv = {n: patient_level(part(r.pred, 'valid')) for n, r in rs.items()}
     pt = {n: patient_level(part(r.pred, 'test')) for n, r in rs.items()}
-    for name, members in list(A_ENSEMBLES.items())[:1]:
-        ms = [A_MODELS[a] for a in members]
+    for name, members in list(CLOT_ENSEMBLES.items())[:1]:
+        ms = [CLOT_ARCHS[a] for a in members]
         if all(m in pv for m in ms): pv[name], pt[name] = (ensemble({m: d[m] for m in ms}, 'clot') for d in (pv, pt))
     for n in pv:
         if pv[n].label.nunique() == 2: _cal_rows(n, 'clot', pv[n], pt[n], rows, curves)
         else: notes.append(f'{n}: the validation patients have one class only: not calibrated')
     for arch in ('resnet18',):
         r = select(runs, 'ich', arch, 'patient', '2d', 'model')
-        if not _missing(runs, r, f'ich {arch}', notes): used.append(r); _cal_rows(E_MODELS[arch], 'ich', part(r.pred, 'valid'), part(r.pred, 'test'), rows, curves)
+        if not _missing(runs, r, f'ich {arch}', notes): used.append(r); _cal_rows(SPLIT_ARCHS[arch], 'ich', part(r.pred, 'valid'), part(r.pred, 'test'), rows, curves)
     notes.append('scores: STRIP log loss per patient (clot), RSNA weighted log loss per slice (ich); fitted on the validation part only')
     fig = None
     if curves:
@@ -671,14 +380,15 @@ def main_table(tables:dict # key -> ResultTable (from `all_tables`)
         rows.append({'table': table, 'model': model, 'metric': metric, PHANTOM: ph, LIT: lit, 'literature data': lit_data})
     a, b, c, e = (tables.get(k) for k in ('ab_clot_models', 'b_poolformer_cct', 'c_architectures', 'e_f1_by_split'))
     ens = 'ResNet50 + SqueezeNet-BN'
+    A_SET, ALL_TEST = f"{A_TEST['CE']} CE / {A_TEST['LAA']} LAA test patients", 'all held-out test patients'   # the two patient sets quoted
     if a is not None:
-        add('(a) clot models', ens, 'weighted log loss (0.3/0.7)', _get(a, {'model': ens}, 'weighted log loss'),
+        add('(a) clot models', ens, f'weighted log loss (0.3/0.7), {A_SET}', _get(a, {'model': ens}, 'weighted log loss'),
             L('a', ens, 'weighted log loss'), 'Kaggle, 20 test slides (14 CE / 6 LAA)')
         add('(a) clot models', ens, 'AUC', _get(a, {'model': ens}, 'AUC'), L('a', ens, 'AUC'), 'Kaggle, 20 test slides')
         add('(a) clot models', ens, 'accuracy', _get(a, {'model': ens}, 'accuracy'), L('a', ens, 'accuracy'), 'Kaggle, 20 test slides')
-        add('(a) clot models', ens, 'STRIP log loss (equal weights)', _get(a, {'model': ens}, 'STRIP log loss'), math.nan, 'not published')
+        add('(a) clot models', ens, f'STRIP log loss (equal weights), {A_SET}', _get(a, {'model': ens}, 'STRIP log loss'), math.nan, 'not published')
     if b is not None:
-        for m in B_MODELS.values():
+        for m in PATCH_ARCHS.values():
             add('(b) clot models', m, 'validation accuracy', _get(b, {'model': m, 'metric': 'accuracy'}, PHANTOM), L('b', m, 'accuracy'), 'Kaggle, validation patches')
     if c is not None and len(c.frame.dropna(subset=['mean AUC'])):
         best = c.frame.dropna(subset=['mean AUC']).sort_values('mean AUC').iloc[-1]
@@ -697,20 +407,20 @@ def main_table(tables:dict # key -> ResultTable (from `all_tables`)
         add('beyond: CT input', 'RSNA 2019 1st place (2D CNN + GRU)', 'RSNA log loss', math.nan, L('rsna_1st', '2D CNN + bidirectional GRU over slices', 'weighted log loss'), 'Kaggle private leaderboard')
     mi = tables.get('beyond_mil')
     if mi is not None:
-        for n, v in mi.frame.set_index('pooling')['STRIP log loss'].items(): add('beyond: pooling', n, 'STRIP log loss (test)', v, math.nan, '')
+        for n, v in mi.frame.set_index('pooling')['STRIP log loss'].items(): add('beyond: pooling', n, f'STRIP log loss (equal weights), {ALL_TEST}', v, math.nan, '')
     ca = tables.get('beyond_calibration')
     if ca is not None and len(ca.frame):
         f = ca.frame[(ca.frame.calibration == 'temperature') & (ca.frame.model == ens)]
         if len(f):
-            add('beyond: calibration', ens, 'STRIP log loss (test), uncalibrated', f['test before'].iloc[0])
-            add('beyond: calibration', ens, 'STRIP log loss (test), temperature fitted on validation', f['test after'].iloc[0])
+            add('beyond: calibration', ens, f'STRIP log loss (equal weights), {ALL_TEST}, uncalibrated', f['test before'].iloc[0])
+            add('beyond: calibration', ens, f'STRIP log loss (equal weights), {ALL_TEST}, temperature fitted on validation', f['test after'].iloc[0])
     return ResultTable('main', 'Main results: phantom beside literature', pd.DataFrame(rows), [
         'phantom: this project\'s runs on phantom data (see each table for the data, seed and runs); literature: the write-ups\' numbers on the real Kaggle data, from `clotlib.reference`',
         'the phantom and literature numbers are not comparable in level: different data, tiny models from scratch, a few epochs on a CPU'])
 
 # %% ../nbs/70_results.ipynb #e7e427b3
-BUILDERS = {'c': table_c, 'd': table_d, 'e': table_e, 'a': table_a, 'b': table_b, 'ct_input': table_ct_input,
-            'mil': table_mil, 'calibration': table_calibration}
+BUILDERS = {'c': table_architectures, 'd': table_baselines, 'e': table_f1_by_split, 'a': table_clot_models,
+            'b': table_poolformer_cct, 'ct_input': table_ct_input, 'mil': table_mil, 'calibration': table_calibration}
 
 def all_tables(runs:dict # from `load_runs`
               ) -> tuple:
@@ -750,6 +460,7 @@ def results_cmd(runs, # a run folder (from `run_plan`, or model folders with pre
     runs = Path(runs); out = Path(out) if out else runs/'results'
     rs = load_runs(runs)
     if not rs: raise NothingDone(f'{runs} holds no run folder (subfolders with run.json / config.json and predictions.csv)')
+    if all(r.problem for r in rs.values()): raise NothingDone(f'no usable run in {runs}: ' + '; '.join(r.problem for r in rs.values()))
     tables, figs, problems = all_tables(rs)
     out.mkdir(parents=True, exist_ok=True)
     md = ['# Results', '', f'From `{runs}` ({len(rs)} runs).', '']
@@ -768,37 +479,3 @@ def results_cmd(runs, # a run folder (from `run_plan`, or model folders with pre
     with atomic_write(out/'index.md', 'w') as f: f.write('\n'.join(md))
     n_ok = sum(r.pred is not None or (r.kind == 'baselines' and not r.problem) for r in rs.values())
     return f'{len(tables)} tables, {len(figs)} figures from {n_ok}/{len(rs)} usable runs ({len(problems)} problem(s)) -> {out/"index.md"}'
-
-# %% ../nbs/70_results.ipynb #ae754dd7
-def demo_plan(seed:int=0) -> list:
-    "The demo's runs: write-up (a)'s pair and attention-MIL on tiles; ResNet18 by patient and at random, 2.5D and the GRU on CT; 1 epoch, 32 px."
-    p = [r for r in default_plan(epochs=1, clot_epochs=1, ich_size=32, clot_size=32, seed=seed)
-         if r['name'] in ('clot-patient-resnet50', 'clot-patient-squeezenet_bn', 'clot-patient-resnet50-mil', 'ich-patient-resnet18',
-                          'ich-random-resnet18', 'ich-patient-resnet18-2.5d', 'ich-patient-resnet18-sequence')]
-    return [dict(r, epochs_mil=20) if r['kind'] == 'mil' else dict(r, epochs_seq=10) if r['kind'] == 'sequence' else r for r in p]
-
-def demo_models(out, ctx:dict, seed:int=0) -> str:
-    "Demo stage 'fine-tuning': `run_plan(demo_plan())` into OUT/runs on the demo's tiles and CT windows."
-    runs = Path(out)/'runs'
-    log = run_plan(demo_plan(seed), runs, data={'clot': ctx.get('tiles'), 'ich': ctx.get('ct_png')}, verbose=False)
-    ctx['runs'] = runs
-    n = log.status.isin(['done', 'cached']).sum()
-    if not n: raise NothingDone('no run finished: ' + '; '.join(f'{a}: {b}' for a, b in zip(log.name, log.note)))
-    return f'{n}/{len(log)} runs -> {runs}' + ''.join(f'; {a} {s}' for a, s in zip(log.name, log.status) if s not in ('done', 'cached'))
-
-def demo_ensembles(out, ctx:dict, seed:int=0) -> str:
-    "Demo stage 'ensembles + calibration': calibrate every network run on its validation rows; fit write-up (a)'s ensemble."
-    from clotlib.ensemble import calibrate_model, fit_ensemble
-    runs = load_runs(ctx.get('runs') or Path(out)/'runs')
-    nets = [r for r in runs.values() if r.kind == 'model' and r.pred is not None]
-    cals = [f"{r.name} {c['valid_before']:.3f}->{c['valid_after']:.3f}" for r in nets for c in [calibrate_model(r.path)]]
-    pair = [select(runs, 'clot', a) for a in A_ENSEMBLES['ResNet50 + SqueezeNet-BN']]
-    ens = ''
-    if all(r is not None and r.pred is not None for r in pair):
-        spec = fit_ensemble([r.path for r in pair], Path(out)/'ensembles'/'clot-resnet50-squeezenet_bn', how='weighted')
-        ens = f"; ensemble valid {spec['valid_ensemble']:.3f} (members {', '.join(f'{v:.3f}' for v in spec['valid_members'].values())})"
-    return f'{len(cals)} calibrations (valid score before->after: {", ".join(cals)}){ens}'
-
-def demo_results(out, ctx:dict, seed:int=0) -> str:
-    "Demo stage 'results tables': `results_cmd` over the demo's runs into OUT/results/tables."
-    return results_cmd(ctx.get('runs') or Path(out)/'runs', Path(out)/'results'/'tables')

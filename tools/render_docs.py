@@ -5,7 +5,7 @@
 The published site is built by `nbdev_docs`: nbdev processes every notebook (show_doc, exported and
 import cells executed, directives applied) and Quarto renders the result. Quarto cannot be installed
 without network access, so this renders the same processed notebooks (`_proc/`, written by
-`tools/proc_docs.py`, which runs nbdev's own processors) with nbconvert's JupyterLab template into
+`nbdev_proc_nbs` as `tools/proc_docs.py` runs it) with nbconvert's JupyterLab template into
 `--out` (default `_docs/`, as nbdev.yml's `output-dir`):
 
 - one page per processed notebook, named as Quarto names it (the `output-file` of its front matter),
@@ -18,8 +18,9 @@ without network access, so this renders the same processed notebooks (`_proc/`, 
   in settings.ini) and to `.ipynb` names made relative, so the site works from `file://`;
 - no script from a CDN (no MathJax, require.js or mermaid); the CSS is linked from the site folder.
 
-`--process` first runs the docs processing of every notebook into `--proc` (the step `make test` runs as
-well) and renders only the pages processed by this run, so a page that failed is missing, not stale;
+`--process` first runs the docs processing of every notebook (`nbdev_proc_nbs`, into `_proc/`: nbdev fixes
+that folder, so `--proc` must then be `_proc`; the step `make test` runs as well) and renders only the pages
+processed by this run, so a page that failed is missing, not stale;
 without it, pages whose processed copy is older than their notebook are rendered with a warning.
 Processed copies of notebooks no longer in `nbs/` are ignored."""
 import json, re, shutil, sys, time
@@ -216,11 +217,12 @@ def self_check():
     assert '<a href="a.html" class="active">The <code>a</code> page</a>' in h and 'class="missing">b</a>' in h, h
     assert sidebar_pages(side) == ['a.ipynb', 'b.ipynb']
 
-def process(proc:Path) -> bool:
-    "nbdev's docs processing of every notebook into `proc` (tools/proc_docs.py); False if any page failed."
+def process(proc:Path=ROOT/'_proc') -> bool:
+    "nbdev's docs processing of every notebook (`nbdev_proc_nbs`, via tools/proc_docs.py) into `_proc/`; False if any page failed."
     sys.path.insert(0, str(ROOT/'tools'))
-    from proc_docs import check_docs
-    return check_docs(out=Path(proc))
+    from proc_docs import check_docs, PROC
+    if Path(proc).resolve() != PROC: raise SystemExit(f'nbdev_proc_nbs writes {PROC}; pass --proc {PROC.name} (or leave it out) with --process')
+    return check_docs()
 
 if __name__ == '__main__':
     a = sys.argv[1:]

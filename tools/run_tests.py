@@ -3,9 +3,10 @@
 1. `nbdev_export` + `nbdev_clean` must leave nbs/ and clotlib/ unchanged, and README.md must match
    nbs/index.ipynb (otherwise a module was edited by hand, or a notebook was not exported/cleaned).
 2. No notebook may exceed 1 MB.
-3. Every notebook goes through nbdev's docs processing (`tools/proc_docs.py`, the step `nbdev_docs`
-   runs before Quarto): a page that cannot be processed, or that lost the figures its section shows,
-   fails the suite.
+3. nbdev's docs processing runs exactly as the site build runs it (`tools/proc_docs.py`: `nbdev_proc_nbs`
+   from an empty `_proc/`, every page in nbdev's own spawned process pool; the step `nbdev_docs` runs
+   before Quarto; nothing is installed, see proc_docs.py): a page that cannot be processed, one that lost
+   the figures its section shows, or a source file the processing rewrote, fails the suite.
 4. The processed pages are rendered into `_docs/` and opened in headless Chromium (title, sidebar links,
    the figures/tables of tools/docs_checks.json; skipped without a browser outside CI), and JupyterLab is
    started headless, its API checked and a notebook rerun through its kernel.
@@ -69,7 +70,7 @@ def run_notebooks(n_workers=2):
 def check_docs():
     sys.path.insert(0, str(ROOT/'tools'))
     from proc_docs import check_docs as run
-    t0 = time.time(); ok = run(out=ROOT/'_proc')
+    t0 = time.time(); ok = run()
     print(f'docs processing took {time.time()-t0:.0f}s')
     return ok
 

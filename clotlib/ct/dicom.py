@@ -12,7 +12,8 @@ import pandas as pd
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
-from ..core import parallel_map, cache_key, read_csv_checked
+from ..core import cache_key, read_csv_checked
+from ..parallel import parallel_map
 from ..reference import ICH_LABELS, ICH_SUBTYPES
 
 # %% auto #0

@@ -10,7 +10,7 @@ from collections import namedtuple
 import numpy as np
 import pandas as pd
 from ..core import small_figure
-from ..core import parallel_map
+from ..parallel import parallel_map
 from .dicom import read_hu
 from ..reference import ICH_LABELS, ICH_SUBTYPES, literature_prevalence
 from .windowing import slice_rgb

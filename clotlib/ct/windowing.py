@@ -11,7 +11,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 from pydicom.dataset import Dataset
-from ..core import Batch, NothingDone, cache_key, safe_name, check_arg, png_bytes, write_png, PNG_LEVEL
+from ..core import NothingDone, cache_key, safe_name, check_arg, png_bytes, write_png, PNG_LEVEL
+from ..parallel import Batch
 from .dicom import read_dicom, stored_pixels, rescale_params, stored_to_hu, Rescale, to_size, SLICE_SIZE
 from .dicom import dicom_table, sort_series, find_dicoms, read_labels
 from ..reference import ICH_LABELS

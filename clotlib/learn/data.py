@@ -11,28 +11,14 @@ import pandas as pd
 from fastai.vision.all import (RandTransform, PILImage, DataBlock, ImageBlock, CategoryBlock, MultiCategoryBlock,
                                ColReader, ColSplitter, Resize, Normalize, imagenet_stats)
 from fastai.callback.data import WeightedDL
-from ..core import parallel_map, write_csv
-from ..reference import CLOT_CLASSES, ICH_LABELS
+from ..core import write_csv
+from ..parallel import parallel_map
+from ..reference import CLOT_CLASSES, ICH_LABELS, TASKS, task_spec
+from ..metrics import label_problems
 from ..splits import patient_split, upsample
 
 # %% auto #0
-__all__ = ['TASKS', 'task_spec', 'read_table', 'check_images', 'add_split', 'AlbumentationsTransform', 'default_augs',
-           'sample_weights', 'make_dls']
-
-# %% ../../nbs/50_learn.data.ipynb #c19265e3
-TASKS = {
-    'clot': dict(table='tiles.csv', id='image_id', group='patient_id', labels=list(CLOT_CLASSES), multi=False,
-                 made_by='clotlib tile SRC DATA'),
-    'ich': dict(table='index.csv', id='ID', group='PatientID', labels=list(ICH_LABELS), multi=True,
-                made_by='clotlib window SRC DATA'),
-}
-
-# %% ../../nbs/50_learn.data.ipynb #a8eee4db
-def task_spec(task:str # 'clot' (STRIP AI tiles) or 'ich' (RSNA slices)
-             ) -> dict:
-    "The `TASKS` entry of `task`, with a clear error for an unknown name."
-    if task not in TASKS: raise ValueError(f"unknown task {task!r}: use one of {sorted(TASKS)}")
-    return TASKS[task]
+__all__ = ['read_table', 'check_images', 'add_split', 'AlbumentationsTransform', 'default_augs', 'sample_weights', 'make_dls']
 
 # %% ../../nbs/50_learn.data.ipynb #d3643a50
 def _bad_path(p) -> str|None:
@@ -57,26 +43,21 @@ def read_table(data:str|Path, # output folder of `clotlib tile` (clot) or `clotl
         if c not in df: raise ValueError(f"{f} has no {c!r} column (columns: {list(df.columns)}); was it written by `{spec['made_by']}`?")
     why = df.path.map(_bad_path)
     if labelled:
-        if spec['multi']:
-            miss = [c for c in spec['labels'] if c not in df]
-            if miss: raise ValueError(f"{f} has no label column(s) {miss}: window a folder with stage_2_train.csv to train")
-            no = df[spec['labels']].isna().any(axis=1)
-            why = why.where(why.notna() | ~no, 'no labels')
-        else:
-            if 'label' not in df: raise ValueError(f"{f} has no 'label' column: tile a Kaggle folder with train.csv to train")
-            bad = ~df.label.isin(spec['labels'])
-            why = why.where(why.notna() | ~bad, 'label not in ' + '/'.join(spec['labels']))
+        miss = [c for c in (spec['labels'] if spec['multi'] else ['label']) if c not in df]
+        if miss: raise ValueError(f"{f} has no label column(s) {miss}: {spec['needs']}")
+        why = why.where(why.notna(), label_problems(df, task))      # missing or not 0/1 / not CE-LAA: reported, skipped
     skipped = pd.DataFrame({'path': df.path[why.notna()].astype(str), 'reason': why[why.notna()]})
     df = df[why.isna()].reset_index(drop=True)
-    if labelled and spec['multi']: df[spec['labels']] = df[spec['labels']].astype(int)
+    if labelled and spec['multi']: df[spec['labels']] = df[spec['labels']].astype(float).astype(int)   # only 0/1 remain
     return df, skipped.reset_index(drop=True)
 
 # %% ../../nbs/50_learn.data.ipynb #ffba482a
 def _check_image(p:str) -> bool:
-    "Open and verify one image file; raises with the reason when it cannot be used."
+    "Open and decode one image file; raises with the reason when it cannot be used."
     from PIL import Image
     if not os.path.exists(p): raise FileNotFoundError('image file missing')
-    with Image.open(p) as im: im.verify()
+    with Image.open(p) as im: im.verify()          # structure and chunk checksums
+    with Image.open(p) as im: im.load()            # the pixel data itself (a cut zlib stream passes `verify`)
     return True
 
 # %% ../../nbs/50_learn.data.ipynb #85ae76df

@@ -10,16 +10,17 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from ..core import seed_everything, atomic_path, atomic_write, write_csv, small_figure, NothingDone
-from ..reference import CLOT_CLASSES
+from ..core import seed_everything, atomic_dir, write_csv, small_figure, NothingDone
+from ..reference import CLOT_CLASSES, patient_id_of
+from ..metrics import competition_score
+from ..ensemble import patient_level
 from .data import read_table
-from .models import BUNDLE_CONFIG, BUNDLE_WEIGHTS
-from .train import competition_score
-from .sequence import load_embeddings, cnn_outputs
+from .models import save_bundle, load_bundle
+from .embed import load_embeddings, cnn_outputs
 
 # %% auto #0
-__all__ = ['MIL_FORMAT', 'make_bags', 'pad_bags', 'GatedAttentionMIL', 'bag_labels', 'tile_base', 'train_mil', 'predict_mil',
-           'save_mil', 'load_mil', 'is_mil_model', 'mean_pooling', 'train_mil_cmd', 'mil_predictions', 'plot_attention']
+__all__ = ['make_bags', 'pad_bags', 'GatedAttentionMIL', 'bag_labels', 'tile_base', 'train_mil', 'predict_mil', 'mean_pooling',
+           'train_mil_cmd', 'mil_predictions', 'plot_attention']
 
 # %% ../../nbs/55_learn.mil.ipynb #345bcd62
 def make_bags(rows:pd.DataFrame, # tile rows (embeddings table: image_id, patient_id, ...)
@@ -42,6 +43,7 @@ def pad_bags(bags:list, # from `make_bags`
 # %% ../../nbs/55_learn.mil.ipynb #a1c2ad64
 class GatedAttentionMIL(nn.Module):
     "Gated-attention pooling (Ilse et al. 2018): `(B, N, n_in)` embeddings + mask -> `(B, n_out)` logits and `(B, N)` attention."
+    bundle_kind = 'mil'               # its `kind` in a model bundle (`clotlib.learn.models.save_bundle`)
     def __init__(self, n_in:int, n_out:int=2, hidden:int=128, att:int=64, dropout:float=0.25, residual:bool=True):
         super().__init__()
         self.config = dict(n_in=n_in, n_out=n_out, hidden=hidden, att=att, dropout=dropout, residual=residual)
@@ -50,6 +52,15 @@ class GatedAttentionMIL(nn.Module):
         self.cls = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden, n_out))
         if residual:
             for l in (self.w, self.cls[-1]): nn.init.zeros_(l.weight); nn.init.zeros_(l.bias)
+    def bundle_info(self) -> dict:
+        "What its bundle records besides the settings: task, labels, the bag unit, how it was fitted."
+        return dict(task='clot', labels=list(CLOT_CLASSES), by=getattr(self, 'by', 'patient_id'),
+                    best_epoch=getattr(self, 'best_epoch', None), fit_on=getattr(self, 'fit_on', None))
+    @classmethod
+    def from_config(cls, cfg:dict):
+        "The untrained model a bundle's config.json describes."
+        m = cls(**cfg['model']); m.by = cfg.get('by', 'patient_id')
+        return m
     def attention(self, h, mask):
         "Attention weights `(B, N)` of projected tiles `h`, zero on padding, summing to 1 per bag."
         s = self.w(torch.tanh(self.V(h))*torch.sigmoid(self.U(h))).squeeze(-1)
@@ -124,7 +135,7 @@ def train_mil(rows:pd.DataFrame, # embeddings rows with label and split (from `e
 
 # %% ../../nbs/55_learn.mil.ipynb #103898c1
 @torch.no_grad()
-def predict_mil(model:GatedAttentionMIL, # from `train_mil` or `load_mil`
+def predict_mil(model:GatedAttentionMIL, # from `train_mil` or `load_bundle`
                 rows:pd.DataFrame, # tile rows
                 E:np.ndarray, # their embeddings
                 by:str|None=None, # bag column (default: the model's)
@@ -140,40 +151,11 @@ def predict_mil(model:GatedAttentionMIL, # from `train_mil` or `load_mil`
         for b, (bid, ix) in enumerate(sel): att[ix] = a[b, :len(ix)].numpy(); out.append((bid, *p[b]))
     return pd.DataFrame(out, columns=[by] + list(CLOT_CLASSES)), att
 
-# %% ../../nbs/55_learn.mil.ipynb #9fc1b77e
-MIL_FORMAT = 'clotlib attention-MIL model'
-
-def save_mil(model:GatedAttentionMIL, folder:str|Path, **info) -> Path:
-    "Write `model.safetensors` + `config.json` of a MIL model, atomically."
-    from safetensors.torch import save_model
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    with atomic_path(folder/BUNDLE_WEIGHTS) as t: save_model(model, str(t))
-    cfg = dict(format=MIL_FORMAT, version=1, model=model.config, by=getattr(model, 'by', 'patient_id'),
-               labels=list(CLOT_CLASSES), best_epoch=getattr(model, 'best_epoch', None), **info)
-    with atomic_write(folder/BUNDLE_CONFIG, 'w') as f: json.dump(cfg, f, indent=1, default=str)
-    return folder
-
-def load_mil(folder:str|Path) -> tuple[GatedAttentionMIL, dict]:
-    "The MIL model (eval mode) and its config; reads no pickle."
-    from safetensors.torch import load_model
-    folder = Path(folder)
-    cfg = json.loads((folder/BUNDLE_CONFIG).read_text()) if (folder/BUNDLE_CONFIG).exists() else {}
-    if cfg.get('format') != MIL_FORMAT: raise ValueError(f'{folder} is not an attention-MIL model folder (written by `clotlib train clot-mil`)')
-    m = GatedAttentionMIL(**cfg['model']); m.by = cfg['by']
-    load_model(m, str(folder/BUNDLE_WEIGHTS), strict=True)
-    return m.eval(), cfg
-
-def is_mil_model(folder:str|Path) -> bool:
-    "Whether `folder` holds an attention-MIL model (for `clotlib predict`)."
-    f = Path(folder)/BUNDLE_CONFIG
-    return f.exists() and json.loads(f.read_text()).get('format') == MIL_FORMAT
-
 # %% ../../nbs/55_learn.mil.ipynb #20e3a954
 def mean_pooling(rows:pd.DataFrame # tile rows with image_id, patient_id and p_CE, p_LAA (from `embed`)
                 ) -> pd.DataFrame:
-    "The write-ups' pooling: tile probabilities -> slide mean -> patient mean (`clotlib.learn.train.patient_probs`)."
-    from clotlib.learn.train import patient_probs
-    return patient_probs(rows.rename(columns={f'p_{c}': c for c in CLOT_CLASSES}))
+    "The write-ups' pooling: tile probabilities -> slide mean -> patient mean (`clotlib.ensemble.patient_level`)."
+    return patient_level(rows.rename(columns={f'p_{c}': c for c in CLOT_CLASSES}))[['patient_id'] + CLOT_CLASSES]
 
 def _bag_scores(rows, sub, by='patient_id') -> dict:
     "STRIP weighted log loss of a per-bag table on each labelled split."
@@ -185,16 +167,23 @@ def _bag_scores(rows, sub, by='patient_id') -> dict:
 
 def train_mil_cmd(embeddings, # an embeddings folder of a clot model on its own tiles.csv
                   out='mil_model', # the MIL model folder to write
-                  by='patient_id', hidden=128, epochs=40, lr=1e-3, fit_on='train', seed=0) -> str:
-    "`clotlib train clot-mil EMBEDDINGS --out DIR`: train gated-attention pooling; returns a summary line."
-    rows, E, meta = load_embeddings(embeddings)
-    if meta.get('task') != 'clot': raise ValueError(f'{embeddings} holds {meta.get("task")} embeddings; clot-mil needs a tile model')
-    fit_on = tuple(fit_on.split(',')) if isinstance(fit_on, str) else tuple(fit_on)
-    model, hist = train_mil(rows, E, by, hidden, epochs=epochs, lr=lr, seed=seed, fit_on=fit_on)
-    sc = {'mil': _bag_scores(rows, predict_mil(model, rows, E)[0], by)}
-    if by == 'patient_id': sc['mean'] = _bag_scores(rows, mean_pooling(rows))
-    save_mil(model, out, embeddings=str(embeddings), cnn=meta.get('model'), seed=seed, scores=sc)
-    write_csv(hist, Path(out)/'metrics.csv')
+                  by:str='patient_id', # the bag: 'patient_id' or 'image_id'
+                  hidden:int=128, # attention units
+                  epochs:int=40, # training epochs
+                  lr:float=1e-3, # learning rate
+                  fit_on:str='train', # rows the bags are trained on (by the CNN's split)
+                  seed:int=0 # random seed
+                 ) -> str:
+    "`clotlib train clot-mil EMBEDDINGS --out DIR`: train gated-attention pooling; returns a summary line. DIR appears whole or not at all."
+    with atomic_dir(out, 'clotlib train clot-mil') as tmp:              # a second run into DIR is refused before any work
+        rows, E, meta = load_embeddings(embeddings, need=('split', 'label', by, 'image_id', *[f'p_{c}' for c in CLOT_CLASSES]))
+        if meta.get('task') != 'clot': raise ValueError(f'{embeddings} holds {meta.get("task")} embeddings; clot-mil needs a tile model')
+        fit_on = tuple(fit_on.split(',')) if isinstance(fit_on, str) else tuple(fit_on)
+        model, hist = train_mil(rows, E, by, hidden, epochs=epochs, lr=lr, seed=seed, fit_on=fit_on)
+        sc = {'mil': _bag_scores(rows, predict_mil(model, rows, E)[0], by)}
+        if by == 'patient_id': sc['mean'] = _bag_scores(rows, mean_pooling(rows))
+        save_bundle(model, tmp, dict(embeddings=str(Path(embeddings).absolute()), cnn=meta.get('model'), seed=seed, scores=sc))
+        write_csv(hist, tmp/'metrics.csv')
     t, tm = sc['mil'].get('test'), sc.get('mean', {}).get('test')
     tail = (f', held-out STRIP loss {t["strip_log_loss"]:.4f}' + (f' (mean pooling {tm["strip_log_loss"]:.4f})' if tm else '')) if t else ''
     return f'attention-MIL over {len(make_bags(rows, by))} bags ({by}), {model.best_epoch} epoch{"" if model.best_epoch == 1 else "s"}{tail} -> {out}'
@@ -206,9 +195,10 @@ def mil_predictions(mil:str|Path, # a MIL model folder
                     bs:int=64 # CNN batch size
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     "The submission `patient_id, CE, LAA` from attention pooling of every tile under SRC, and the skipped rows."
-    model, cfg = load_mil(mil)
+    model, cfg = load_bundle(mil)
+    if cfg['kind'] != 'mil': raise ValueError(f"{mil} holds a {cfg['kind']} model, not an attention-MIL model: make one with `clotlib train clot-mil`")
     df, skipped = read_table(src, 'clot', labelled=False)
-    if 'patient_id' not in df: df = df.assign(patient_id=df.image_id.astype(str).str.rsplit('_', n=1).str[0])
+    if 'patient_id' not in df: df = df.assign(patient_id=patient_id_of(df.image_id))
     pred, E, bad = cnn_outputs(cnn, df, src, bs=bs)
     sub, _ = predict_mil(model, pred.rename(columns={c: f'p_{c}' for c in CLOT_CLASSES}), E, by='patient_id')
     return sub, pd.concat([skipped, bad], ignore_index=True)

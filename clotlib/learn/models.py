@@ -4,17 +4,21 @@
 
 # %% ../../nbs/51_learn.models.ipynb #5d55827b
 from __future__ import annotations
-import json, os, time
+import json, math, os, time, inspect, importlib
 from pathlib import Path
+import numpy as np
 import torch
 from torch import nn
-from ..core import atomic_path, atomic_write
+from ..core import atomic_path, atomic_write, one_line
+from ..reference import TASKS
 
 # %% auto #0
-__all__ = ['EXTRA_ARCHS', 'HEADS', 'WRITEUP_ARCHS', 'BUNDLE_WEIGHTS', 'BUNDLE_CONFIG', 'TimmBody', 'WeightsUnavailable', 'FireBN',
-           'SqueezeNetBN', 'TorchvisionSqueezeNet', 'CCTBody', 'create_body', 'load_weights', 'GroupMean',
-           'create_head', 'ClotNet', 'default_head', 'create_model', 'n_params', 'check_arch', 'clotnet_splitter',
-           'create_learner', 'save_bundle', 'load_bundle']
+__all__ = ['EXTRA_ARCHS', 'HEADS', 'MIN_SIZE', 'WRITEUP_ARCHS', 'BUNDLE_WEIGHTS', 'BUNDLE_CONFIG', 'BUNDLE_FORMAT',
+           'BUNDLE_KINDS', 'OLD_FORMATS', 'BUNDLE_KEYS', 'TimmBody', 'WeightsUnavailable', 'FireBN', 'SqueezeNetBN',
+           'TorchvisionSqueezeNet', 'CCTBody', 'create_body', 'load_weights', 'check_arch_name', 'GroupMean',
+           'create_head', 'ClotNet', 'default_head', 'create_model', 'check_input_size', 'n_params', 'check_arch',
+           'clotnet_splitter', 'create_learner', 'strict_json', 'check_config', 'save_bundle', 'bundle_config',
+           'load_bundle', 'is_bundle']
 
 # %% ../../nbs/51_learn.models.ipynb #70487c64
 class TimmBody(nn.Module):
@@ -114,6 +118,7 @@ def create_body(arch:str, # a timm name, or one of `EXTRA_ARCHS`
                 img_size:int|None=None # input side (CCT only: its positional embedding has a fixed size)
                ) -> nn.Module:
     "The body of `arch`: a module mapping images to `(B, body.nf)` features."
+    check_arch_name(arch)
     if arch == 'squeezenet_bn':
         if pretrained and not weights: raise WeightsUnavailable("no published weights for 'squeezenet_bn': use --weights FILE or --no-pretrained")
         b = SqueezeNetBN(in_chans)
@@ -126,13 +131,34 @@ def create_body(arch:str, # a timm name, or one of `EXTRA_ARCHS`
 # %% ../../nbs/51_learn.models.ipynb #88bfc586
 def load_weights(path:str|Path # a .safetensors file or a torch state dict (.pt/.pth/.bin)
                 ) -> dict:
-    "A state dict from a file, without unpickling anything (safetensors or `torch.load(weights_only=True)`)."
+    "A state dict from a file, without unpickling anything (safetensors or `torch.load(weights_only=True)`); a file of another kind is one `ValueError`."
     path = str(path)
-    if path.endswith('.safetensors'):
-        from safetensors.torch import load_file
-        return load_file(path)
-    sd = torch.load(path, map_location='cpu', weights_only=True)
-    return sd.get('state_dict', sd.get('model', sd)) if isinstance(sd, dict) else sd
+    if not os.path.isfile(path): raise FileNotFoundError(f'{path} not found: pass an existing weights file with --weights')
+    try:
+        if path.endswith('.safetensors'):
+            from safetensors.torch import load_file
+            return load_file(path)
+        sd = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        raise ValueError(f'{path} is not a plain weights file ({type(e).__name__}: {one_line(e)[:120]}); pass a .safetensors file or a state '
+                         'dict saved with torch.save(model.state_dict(), FILE): a pickled model or Learner is never loaded') from None
+    sd = sd.get('state_dict', sd.get('model', sd)) if isinstance(sd, dict) else sd
+    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
+        raise ValueError(f'{path} holds no state dict (a mapping of names to tensors); pass the weights of the body saved with torch.save(model.state_dict(), FILE)')
+    return sd
+
+# %% ../../nbs/51_learn.models.ipynb #c5b2a113
+def check_arch_name(arch:str # an architecture name (from the command line or a config.json)
+                   ) -> str:
+    "`arch` if the factory builds it from local code (a timm name or one of `EXTRA_ARCHS`); else a one-line `ValueError`, before anything is built or fetched."
+    import timm
+    if not isinstance(arch, str) or not arch: raise ValueError(f'the architecture must be a name, got {arch!r}')
+    if arch in EXTRA_ARCHS: return arch
+    if ':' in arch or '/' in arch:
+        raise ValueError(f'{arch!r} names a model hub entry: only architectures built from local code are used (a timm name such as '
+                         "'resnet18', or one of " f'{sorted(EXTRA_ARCHS)}); weights are fetched only by `clotlib train --pretrained`')
+    if not timm.is_model(arch): raise ValueError(f'{arch!r} is not a timm model (see timm.list_models()) nor one of {sorted(EXTRA_ARCHS)}')
+    return arch
 
 # %% ../../nbs/51_learn.models.ipynb #18097531
 class GroupMean(nn.Module):
@@ -161,6 +187,7 @@ def create_head(nf:int, # features from the body
 # %% ../../nbs/51_learn.models.ipynb #39aa2247
 class ClotNet(nn.Sequential):
     "`body -> head`: `model[0]` maps images to features, `model[1]` features to logits; `embed` gives the penultimate activations."
+    bundle_kind = 'cnn'       # its `kind` in a model bundle (`save_bundle`)
     def __init__(self, body:nn.Module, head:nn.Sequential, config:dict|None=None):
         super().__init__(body, head)
         self.config = dict(config or {})
@@ -169,6 +196,10 @@ class ClotNet(nn.Sequential):
         h = self[0](x)
         for m in self[1][:-1]: h = m(h)
         return h
+    @classmethod
+    def from_config(cls, cfg:dict):
+        "The untrained model a bundle's config.json describes (never pretrained, nothing fetched)."
+        return create_model(**{**cfg['model'], 'pretrained': False, 'weights': None})
 
 # %% ../../nbs/51_learn.models.ipynb #3ac02828
 def default_head(arch:str) -> str:
@@ -186,9 +217,23 @@ def create_model(arch:str, # a timm name or one of `EXTRA_ARCHS`
                 ) -> ClotNet:
     "A `ClotNet` for `arch`; its `config` rebuilds it (`create_model(**config)`)."
     head = head or default_head(arch)
+    if img_size is not None: check_input_size(arch, img_size)
     body = create_body(arch, pretrained, in_chans, weights, img_size)
     cfg = dict(arch=arch, n_out=n_out, in_chans=in_chans, head=head, dropout=dropout, img_size=img_size)
     return ClotNet(body, create_head(body.nf, n_out, head, dropout), cfg)
+
+# %% ../../nbs/51_learn.models.ipynb #706f456d
+MIN_SIZE = {'inception_v3': 75, 'vgg16': 32, 'squeezenet1_1': 17, 'legacy_xception': 7, 'squeezenet_bn': 5}   # smallest input side that runs
+
+def check_input_size(arch:str, # architecture
+                     size:int # input side in px
+                    ) -> int:
+    "`size` if `arch` can take inputs of that side, else a one-line `ValueError` naming the minimum (checked before any training)."
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f'the input size must be a whole number of pixels >= 1, got {size!r}')
+    lo = MIN_SIZE.get(arch, 1)
+    if size < lo: raise ValueError(f'{arch} needs inputs of at least {lo} px, got {size}: pass --size {lo} or more')
+    return int(size)
 
 # %% ../../nbs/51_learn.models.ipynb #f309c855
 def n_params(m:nn.Module, # a model
@@ -249,31 +294,154 @@ def create_learner(dls, # fastai DataLoaders (from `clotlib.learn.data.make_dls`
     return learn
 
 # %% ../../nbs/51_learn.models.ipynb #4c40022a
-BUNDLE_WEIGHTS, BUNDLE_CONFIG = 'model.safetensors', 'config.json'
+BUNDLE_WEIGHTS, BUNDLE_CONFIG, BUNDLE_FORMAT = 'model.safetensors', 'config.json', 'clotlib model bundle'
+BUNDLE_KINDS = {'cnn': 'clotlib.learn.models:ClotNet', 'sequence': 'clotlib.learn.sequence:SeriesGRU',
+                'mil': 'clotlib.learn.mil:GatedAttentionMIL'}            # kind -> the class whose `from_config` rebuilds it
+OLD_FORMATS = {'clotlib sequence model': ('sequence', 'ich'), 'clotlib attention-MIL model': ('mil', 'clot')}   # format -> (kind, task)
+BUNDLE_KEYS = {   # the entries a config.json may hold: every kind's, then each kind's own
+    'all': {'format', 'version', 'kind', 'task', 'labels', 'model', 'calibration', 'best_epoch', 'seed', 'clotlib_version', 'scores'},
+    'cnn': {'size', 'mean', 'std', 'preprocessing', 'input', 'valid', 'split_rows', 'data', 'train'},
+    'sequence': {'features', 'embeddings', 'cnn', 'fit_on', 'skipped'},
+    'mil': {'by', 'embeddings', 'cnn', 'fit_on'}}
+_REDO = 'restore the folder or write it again with `clotlib train`'
 
-def save_bundle(model:ClotNet, # a (trained) model from `create_model`
-                folder:str|Path, # the model folder
-                **info # labels, task, size, mean, std, preprocessing, metrics, ...: stored in config.json
+def _kind_class(kind:str):
+    "The model class of a bundle kind."
+    mod, name = BUNDLE_KINDS[kind].split(':')
+    return getattr(importlib.import_module(mod), name)
+
+def strict_json(o):
+    "`o` as strict JSON values: NaN and infinities -> None, numpy scalars and arrays -> numbers and lists, anything else -> text."
+    if isinstance(o, dict): return {str(k): strict_json(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)): return [strict_json(v) for v in o]
+    if o is None or isinstance(o, (bool, str)): return o
+    if isinstance(o, (int, np.integer)): return int(o)
+    if isinstance(o, (float, np.floating)): return float(o) if math.isfinite(o) else None
+    if isinstance(o, np.ndarray): return strict_json(o.tolist())
+    return str(o)
+
+# %% ../../nbs/51_learn.models.ipynb #629138b0
+def _num(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+def _check_calibration(cal, task:str, bad):
+    "A calibration entry: None, or numbers per label (from `clotlib.ensemble.fit_calibration`)."
+    if cal is None: return
+    if not isinstance(cal, dict) or not isinstance(cal.get('labels'), dict):
+        raise bad('its calibration is not a calibration (an object with per-label parameters); run `clotlib calibrate` again')
+    if cal.get('task', task) != task: raise bad(f"its calibration is for task {cal.get('task')!r}, the model for {task!r}; run `clotlib calibrate` again")
+    for lab, t in cal['labels'].items():
+        if not isinstance(t, dict) or not all(_num(t.get(k)) for k in ('a', 'b', 'shrink')):
+            raise bad(f'the calibration of {lab!r} has values that are not numbers ({t!r}); run `clotlib calibrate` again')
+    if cal.get('clip') is not None and not (_num(cal['clip']) and 0 < cal['clip'] < 0.5): raise bad(f"calibration clip {cal['clip']!r} is not a number in (0, 0.5)")
+
+def _check_cnn(cfg:dict, bad):
+    "The entries of a `cnn` bundle that rebuild and feed the network."
+    m = cfg['model']
+    if 'arch' not in m: raise bad(f'its model has no arch; {_REDO}')
+    try: check_arch_name(m['arch'])
+    except ValueError as e: raise bad(one_line(e)) from None
+    if m.get('head', 'bn_drop') not in HEADS: raise bad(f"head {m.get('head')!r} is not one of {HEADS}")
+    if 'size' not in cfg: raise bad(f'lacks size (the input side); {_REDO}')
+    try: check_input_size(m['arch'], cfg['size'])
+    except ValueError as e: raise bad(one_line(e)) from None
+    for k in ('mean', 'std'):
+        v = cfg.get(k)
+        if not (isinstance(v, list) and len(v) == 3 and all(_num(x) for x in v)): raise bad(f'{k} must be 3 numbers (one per image channel), got {v!r}')
+    if not all(x > 0 for x in cfg['std']): raise bad(f"std must be positive, got {cfg['std']}")
+    k = (cfg.get('input') or {}).get('neighbours', 0)
+    if not (isinstance(k, int) and not isinstance(k, bool) and k >= 0): raise bad(f'input neighbours must be a whole number >= 0, got {k!r}')
+    if m.get('in_chans', 3) != 3*(2*k + 1): raise bad(f"in_chans {m.get('in_chans')} does not match {2*k + 1} image(s) of 3 channels")
+
+def check_config(cfg, # a parsed config.json
+                 path:str|Path='config.json' # its file, as errors name it
+                ) -> dict:
+    "The config with its `kind` (and `task` for folders of the first formats), checked; one `ValueError` naming `path` otherwise."
+    bad = lambda msg: ValueError(f'{path}: {msg}')
+    if not isinstance(cfg, dict): raise bad(f'holds a JSON {type(cfg).__name__}, not an object: it is not a model config; {_REDO}')
+    cfg, fmt = dict(cfg), cfg.get('format')
+    if fmt in OLD_FORMATS: cfg.setdefault('kind', OLD_FORMATS[fmt][0]); cfg.setdefault('task', OLD_FORMATS[fmt][1])
+    elif fmt == BUNDLE_FORMAT: cfg.setdefault('kind', 'cnn')
+    else: raise bad(f'format {fmt!r} is not a clotlib model bundle; is this a model folder written by `clotlib train`?')
+    if cfg['kind'] not in BUNDLE_KINDS: raise bad(f"kind {cfg['kind']!r} is not one of {list(BUNDLE_KINDS)}")
+    miss = [k for k in ('model', 'task', 'labels') if k not in cfg]
+    if miss: raise bad(f'lacks {" and ".join(miss)}; {_REDO}')
+    extra = sorted(set(cfg) - BUNDLE_KEYS['all'] - BUNDLE_KEYS[cfg['kind']])
+    if extra: raise bad(f"has entries no clotlib writer makes: {extra}; remove them (a {cfg['kind']} bundle may hold {sorted(BUNDLE_KEYS['all'] | BUNDLE_KEYS[cfg['kind']])})")
+    task = cfg['task']
+    if task not in TASKS: raise bad(f'task {task!r} is not one of {sorted(TASKS)}')
+    ref = list(TASKS[task]['labels'])
+    if cfg['labels'] != ref: raise bad(f'labels {cfg["labels"]!r} differ from the {task} reference order {ref}: a reordered label list would swap the outputs; {_REDO}')
+    m = cfg['model']
+    if not isinstance(m, dict): raise bad(f'model must be an object of constructor settings, got {type(m).__name__}')
+    cls = _kind_class(cfg['kind'])
+    sig = inspect.signature(create_model if cfg['kind'] == 'cnn' else cls)
+    unknown = sorted(set(m) - set(sig.parameters) - {'pretrained', 'weights'})
+    if unknown: raise bad(f'model has settings {unknown} that {cls.__name__} does not take')
+    if m.get('n_out') != len(ref): raise bad(f"model n_out {m.get('n_out')!r} does not match its {len(ref)} labels")
+    if cfg['kind'] == 'cnn': _check_cnn(cfg, bad)
+    if cfg['kind'] == 'sequence' and cfg.get('features', 'both') not in ('logits', 'embeddings', 'both'): raise bad(f"features {cfg['features']!r} is not 'logits', 'embeddings' or 'both'")
+    if cfg['kind'] == 'mil' and cfg.get('by', 'patient_id') not in ('patient_id', 'image_id'): raise bad(f"by {cfg['by']!r} is not 'patient_id' or 'image_id'")
+    _check_calibration(cfg.get('calibration'), task, bad)
+    return cfg
+
+# %% ../../nbs/51_learn.models.ipynb #01b066c7
+def save_bundle(model:nn.Module, # a trained model: a `ClotNet`, a `SeriesGRU` or a `GatedAttentionMIL`
+                folder:str|Path, # the model folder (write it inside `clotlib.core.atomic_dir` so that it appears whole)
+                config:dict|None=None, # task, labels and what else config.json records (size, mean, std, ... for a CNN)
+                **info # more entries, merged over `config`
                ) -> Path:
-    "Write `model.safetensors` + `config.json` into `folder`, atomically."
+    "Write `model.safetensors` + `config.json` (checked as `load_bundle` checks it, strict JSON) into `folder`."
     from safetensors.torch import save_model
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    cfg = dict(format='clotlib model bundle', version=1, model=model.config, calibration=None, **info)
-    m = model.module if hasattr(model, 'module') else model
+    folder, m = Path(folder), (model.module if hasattr(model, 'module') else model)
+    own = m.bundle_info() if hasattr(m, 'bundle_info') else {}            # what the model knows of itself (kind, task, labels, ...)
+    cfg = strict_json({'format': BUNDLE_FORMAT, 'version': 2, 'kind': getattr(m, 'bundle_kind', None), 'calibration': None,
+                       **own, **(config or {}), **info, 'model': m.config})
+    cfg = check_config(cfg, folder/BUNDLE_CONFIG)       # refuse to write what `load_bundle` would refuse
+    folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(folder/BUNDLE_WEIGHTS) as t: save_model(m, str(t))
-    with atomic_write(folder/BUNDLE_CONFIG, 'w') as f: json.dump(cfg, f, indent=1, default=str)
+    with atomic_write(folder/BUNDLE_CONFIG, 'w') as f: json.dump(cfg, f, indent=1, allow_nan=False)
     return folder
 
 # %% ../../nbs/51_learn.models.ipynb #cda3f6f8
+def _folder(folder) -> Path:
+    "A model folder, given as the folder or its config.json."
+    folder = Path(folder)
+    return folder.parent if folder.name == BUNDLE_CONFIG else folder
+
+def bundle_config(folder:str|Path # a model folder (or its config.json)
+                 ) -> dict:
+    "The checked config.json of a model folder (`check_config`); no weights are read."
+    f = _folder(folder)/BUNDLE_CONFIG
+    if not f.is_file(): raise FileNotFoundError(f'{f} not found: is {f.parent} a model folder written by `clotlib train`?')
+    try: cfg = json.loads(f.read_text())
+    except (ValueError, UnicodeDecodeError) as e: raise ValueError(f'{f}: not valid JSON ({one_line(e)}); {_REDO}') from None
+    return check_config(cfg, f)
+
 def load_bundle(folder:str|Path, # a model folder (or its config.json)
                 device:str='cpu' # where to put the model
-               ) -> tuple[ClotNet, dict]:
-    "The model (eval mode) and its config from a bundle folder; reads no pickle."
+               ) -> tuple[nn.Module, dict]:
+    "The model (eval mode) and its checked config from a bundle folder of any kind; reads no pickle and downloads nothing."
     from safetensors.torch import load_model
-    folder = Path(folder); folder = folder.parent if folder.suffix == '.json' else folder
-    if not (folder/BUNDLE_CONFIG).exists():
-        raise FileNotFoundError(f'{folder/BUNDLE_CONFIG} not found: is {folder} a model folder written by `clotlib train`?')
-    cfg = json.loads((folder/BUNDLE_CONFIG).read_text())
-    model = create_model(**{**cfg['model'], 'pretrained': False, 'weights': None})
-    load_model(model, str(folder/BUNDLE_WEIGHTS), strict=True, device=device)
+    cfg, f = bundle_config(folder), _folder(folder)/BUNDLE_WEIGHTS
+    if not f.is_file(): raise FileNotFoundError(f'{f} not found: the model folder is incomplete; {_REDO}')
+    if f.stat().st_size == 0: raise ValueError(f'{f} is empty (0 bytes): the model folder is incomplete; {_REDO}')
+    model = _kind_class(cfg['kind']).from_config(cfg)
+    try: load_model(model, str(f), strict=True)
+    except Exception as e:
+        what = one_line(e)
+        why = ('is not a readable safetensors file' if 'safetensor' in type(e).__name__.lower() or 'header' in what.lower()
+               else f"does not hold the weights config.json describes ({cfg['model'].get('arch', cfg['kind'])}, {cfg['model'].get('n_out')} outputs)")
+        raise ValueError(f'{f} {why}: {what[:160]}; {_REDO}') from None
     return model.eval().to(device), cfg
+
+def is_bundle(folder:str|Path, # a folder (or a config.json)
+              kind:str|None=None # 'cnn', 'sequence' or 'mil'; None: any
+             ) -> bool:
+    "Whether `folder` is a model bundle (of `kind`), from its config.json's format and kind alone (`load_bundle` checks the rest)."
+    f = _folder(folder)/BUNDLE_CONFIG
+    try: cfg = json.loads(f.read_text())
+    except (OSError, ValueError, UnicodeDecodeError): return False
+    if not isinstance(cfg, dict): return False
+    fmt = cfg.get('format')
+    k = OLD_FORMATS[fmt][0] if fmt in OLD_FORMATS else cfg.get('kind', 'cnn') if fmt == BUNDLE_FORMAT else None
+    return k is not None and (kind is None or k == kind)

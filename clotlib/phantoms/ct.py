@@ -7,7 +7,8 @@ from __future__ import annotations
 import io, json, math
 from pathlib import Path
 import numpy as np
-from ..core import parallel_map, atomic_write, write_csv
+from ..core import atomic_write, write_csv
+from ..parallel import parallel_map
 from ..reference import ICH_LABELS, ICH_SUBTYPES, RSNA_PREVALENCE
 
 # %% auto #0

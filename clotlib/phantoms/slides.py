@@ -9,7 +9,8 @@ from pathlib import Path
 from types import SimpleNamespace
 import numpy as np
 import pandas as pd
-from ..core import parallel_map, atomic_path, atomic_write, write_csv, safe_name
+from ..core import atomic_path, atomic_write, write_csv, safe_name
+from ..parallel import parallel_map
 from ..reference import strip_prior
 
 # %% auto #0
@@ -483,7 +484,14 @@ def load_truth(dir:str|Path # a phantom dataset folder (or its truth.json)
     return json.loads((p if p.suffix == '.json' else p/'truth.json').read_text())
 
 # %% ../../nbs/01_phantoms.slides.ipynb #5ba224de
-def phantoms_slides_cmd(dir, n=12, seed=0, size=3000, pyramidal=False, workers=None, progress=True) -> str:
+def phantoms_slides_cmd(dir, # output folder
+                        n:int=12, # number of slides
+                        seed:int=0, # random seed
+                        size:int=3000, # longest slide side in px (>= 40000 makes gigapixel slides)
+                        pyramidal:bool=False, # write pyramidal TIFFs (default: single resolution, as Kaggle)
+                        workers:int|None=None, # local processes (None: all cores; 0: in this process)
+                        progress:bool=True # show a progress bar
+                       ) -> str:
     "`clotlib phantoms slides DIR`: write a phantom dataset and return a one-line summary."
     df = make_phantom_slides(dir, n=n, seed=seed, size=size, pyramidal=pyramidal, workers=workers, progress=progress)
     errs = df.attrs.get('errors', [])

@@ -7,7 +7,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 import numpy as np
-from ..core import Batch, NothingDone, cache_key, safe_name, check_arg, write_png
+from ..core import NothingDone, cache_key, safe_name, check_arg, write_png
+from ..parallel import Batch
 from .io import Slide, SLIDE_EXTS
 from .tissue import saturation, bubble_mask, slide_inputs
 

@@ -9,10 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
-from ..core import parallel_map, safe_name
+from ..core import safe_name
+from ..parallel import parallel_map
 
 # %% auto #0
-__all__ = ['SLIDE_EXTS', 'tiff_levels', 'thumb_shape', 'jpeg_tiff_thumbnail', 'Slide', 'list_slides', 'slide_info',
+__all__ = ['SLIDE_EXTS', 'tiff_levels', 'thumb_shape', 'decode_tile', 'jpeg_tiff_thumbnail', 'Slide', 'list_slides', 'slide_info',
            'index_slides']
 
 # %% ../../nbs/10_slides.io.ipynb #a6c2cc98
@@ -54,7 +55,11 @@ def thumb_shape(W:int, H:int, max_size:int) -> tuple:
     f = max(max(W, H)/max_size, 1.0)
     return max(1, math.floor(W/f + 0.5)), max(1, math.floor(H/f + 0.5))
 
-def _decode_tile(data:bytes, scale:int, rgb_jpeg:bool, shape:tuple) -> np.ndarray:
+def decode_tile(data:bytes, # one tile of a JPEG TIFF as a complete JPEG stream (the TIFF's JPEGTables spliced in)
+                scale:int, # decode at 1/`scale`: 1, 2, 4 or 8 (libjpeg's DCT scaling, no full decode)
+                rgb_jpeg:bool, # the JPEG holds RGB, not YCbCr (TIFF photometric RGB): no colour conversion
+                shape:tuple # (height, width) of the tile at full size
+               ) -> np.ndarray:
     "Decode one JPEG tile at 1/`scale` (1, 2, 4, 8) to RGB."
     import cv2
     if rgb_jpeg:   # RGB (not YCbCr) JPEG: tell libjpeg not to convert colours
@@ -101,7 +106,7 @@ def jpeg_tiff_thumbnail(path:str|Path, # a tiled JPEG TIFF (level 0 is used)
             X0, Y0 = round(x0*ow/W), round(y0*oh/H)
             X1, Y1 = round(min(x0+tw, W)*ow/W), round(min(y0+th, H)*oh/H)
             if X1 <= X0 or Y1 <= Y0: return
-            a = _decode_tile(data, scale, rgb_jpeg, (th, tw))
+            a = decode_tile(data, scale, rgb_jpeg, (th, tw))
             a = a[:-(-min(th, H-y0)//scale), :-(-min(tw, W-x0)//scale)]   # drop the padding of edge tiles
             out[Y0:Y1, X0:X1] = cv2.resize(a, (X1-X0, Y1-Y0), interpolation=cv2.INTER_AREA)
         with ThreadPoolExecutor(max(1, threads)) as ex:                  # libjpeg releases the GIL

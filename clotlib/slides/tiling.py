@@ -8,7 +8,8 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
-from ..core import Batch, NothingDone, cache_key, safe_name, check_arg, write_image, IMAGE_FORMATS
+from ..core import NothingDone, cache_key, safe_name, check_arg, write_image, IMAGE_FORMATS
+from ..parallel import Batch
 from .io import Slide, SLIDE_EXTS
 from .tissue import TILE_SIZE, MIN_TISSUE, darkness, tile_grid, mask_fractions, slide_mask, slide_inputs
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from ..core import safe_name, read_csv_checked
 from ..reference import CLOT_CLASSES
-from .io import Slide, SLIDE_EXTS, thumb_shape, jpeg_tiff_thumbnail, _decode_tile
+from .io import Slide, SLIDE_EXTS, thumb_shape, jpeg_tiff_thumbnail, decode_tile
 
 # %% auto #0
 __all__ = ['TILE_SIZE', 'MIN_TISSUE', 'BLANK_RATIO', 'darkness', 'saturation', 'tissue_threshold', 'bubble_mask', 'tissue_mask',
@@ -161,7 +161,7 @@ def mask_thumbnail(s:Slide, # an open slide
         def decode(i):
             "Tile i at 1/scale, the padding of edge tiles dropped."
             ty, tx = divmod(i, nx)
-            return _decode_tile(read(i), scale, rgb_jpeg, (th, tw))[:-(-min(th, H - ty*th)//scale), :-(-min(tw, W - tx*tw)//scale)]
+            return decode_tile(read(i), scale, rgb_jpeg, (th, tw))[:-(-min(th, H - ty*th)//scale), :-(-min(tw, W - tx*tw)//scale)]
         idx = np.flatnonzero(skip.ravel())
         n = len(idx)
         check = np.unique(np.r_[idx[np.argsort(counts.ravel()[idx])[-min(16, max(8, n//20)):]],

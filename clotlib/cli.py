@@ -34,7 +34,8 @@ _task = _a('task', choices=['clot', 'ich'])
 
 def _window_help(mod) -> str:
     "The help of --windows, naming the windows `clotlib.ct.windowing` knows."
-    return f'three windows, comma-separated: names ({", ".join(vars(mod.ct_windows))}) or level/width like 40/80'
+    return (f'three windows, comma-separated: names ({", ".join(vars(mod.ct_windows))}) or level/width like 40/80; '
+            "or dicom: each file's own WindowCenter/WindowWidth (first value), one grey channel, as public pre-windowed PNG sets")
 
 COMMANDS = {
     ('demo',): dict(target='clotlib.demo:demo_cmd',
@@ -60,6 +61,10 @@ COMMANDS = {
         help='DICOM -> 3-channel PNG: DST/<ID>.png, DST/index.csv, DST/skipped.csv',
         example='clotlib window data/ct ct_png --windows brain,subdural,bone --size 256',
         args=[_a('windows', help=_window_help), _n('size', lo=1), _workers]),
+    ('index', 'ich'): dict(target='clotlib.ct.images:index_cmd',
+        help='a folder of pre-windowed PNG/JPEG slices (+ Kaggle labels) as DATA: DST/index.csv, DST/skipped.csv, DST/images/ (links)',
+        example='clotlib index ich rsna_png stage_2_train.csv ct_data',
+        args=[_a('labels', nargs='?'), _workers]),
     ('baselines',): dict(target='clotlib.baselines:baselines_cmd',
         help="write-up (d)'s per-label classical baselines (logistic regression, LinearSVC, SGD, MLP, CNN): OUT/baselines.md + .csv",
         example='clotlib baselines ich ct_png --models logreg,cnn --size 64 --out baselines_ich',

@@ -86,7 +86,8 @@ def add_split(df:pd.DataFrame, # a table from `read_table`
     spec = task_spec(task)
     if how not in ('patient', 'random'): raise ValueError(f"split must be 'patient' or 'random', got {how!r}")
     if how == 'patient' and spec['group'] not in df:
-        raise ValueError(f"no {spec['group']!r} column to split patients by; use split='random'")
+        raise ValueError(f"no {spec['group']!r} column to split patients by (images without DICOM headers, e.g. from `clotlib index ich`): "
+                         "use split='random' (--split random)")
     labels = spec['labels'] if spec['multi'] else 'label'
     s = patient_split(df, group=spec['group'] if how == 'patient' else None, labels=labels,
                       valid_pct=valid_pct, test_pct=test_pct, seed=seed)

@@ -103,6 +103,18 @@ def _carry(g, cols) -> dict:
     "The first value of each carried column of a group (label, part, ...)."
     return {c: g[c].iloc[0] for c in cols if c in g.columns}
 
+def _pool(d:pd.DataFrame, keys:list, how:str, count:str, mixed:str) -> pd.DataFrame:
+    "One row per group of `keys`: mean (or median) CE, LAA rescaled to sum 1, the rows pooled as `count`, and the group's one label."
+    g = d.groupby(keys, sort=True)
+    out = g[CLOT_CLASSES].median() if how == 'median' else g[CLOT_CLASSES].mean()
+    out = out.div(out.sum(axis=1), axis=0).assign(**{count: g.size()})
+    if 'label' in d.columns:
+        lab = g.label.agg(['nunique', 'first'])
+        bad = lab.index[lab['nunique'] > 1]
+        if len(bad): raise ValueError(f'{len(bad)} {mixed} of both labels, e.g. {bad[0]}')
+        out['label'] = lab['first']
+    return out.reset_index()
+
 def slide_probs(pred:pd.DataFrame, # tile rows: image_id (slide), CE, LAA; optional patient_id, tissue_fraction, label, part
                 how:str='mean', # 'mean', 'median' or 'topk' (mean of the `k` tiles with most tissue)
                 k:int=8, # tiles kept per slide by 'topk'
@@ -117,15 +129,7 @@ def slide_probs(pred:pd.DataFrame, # tile rows: image_id (slide), CE, LAA; optio
     d = d.assign(CE=P[:, 0], LAA=P[:, 1])
     if how == 'topk': d = d.sort_values(by, ascending=False, kind='stable').groupby(_parts(d) + ['image_id'], sort=False).head(k)
     keys = _parts(d) + ['patient_id', 'image_id']
-    g = d.groupby(keys, sort=True)
-    out = (g[CLOT_CLASSES].median() if how == 'median' else g[CLOT_CLASSES].mean())
-    out = out.div(out.sum(axis=1), axis=0).assign(n_tiles=g.size())
-    if 'label' in d.columns:
-        lab = g.label.agg(['nunique', 'first'])
-        bad = lab.index[lab['nunique'] > 1]
-        if len(bad): raise ValueError(f'{len(bad)} slide(s) have tiles of both labels, e.g. {bad[0]}')
-        out['label'] = lab['first']
-    return out.reset_index()
+    return _pool(d, keys, how, 'n_tiles', 'slide(s) have tiles')
 
 def patient_level(pred:pd.DataFrame, # tile rows (see `slide_probs`), or one row per patient already
                   how:str='mean', # tile pooling within a slide (see `slide_probs`)
@@ -141,15 +145,7 @@ def patient_level(pred:pd.DataFrame, # tile rows (see `slide_probs`), or one row
         P = prob_matrix(d, 'clot')
         return d.assign(CE=P[:, 0], LAA=P[:, 1]).reset_index(drop=True)
     s = slide_probs(pred, how, k, by)
-    g = s.groupby(keys, sort=True)
-    out = g[CLOT_CLASSES].mean()
-    out = out.div(out.sum(axis=1), axis=0).assign(n_slides=g.size())
-    if 'label' in s.columns:
-        lab = g.label.agg(['nunique', 'first'])
-        bad = lab.index[lab['nunique'] > 1]
-        if len(bad): raise ValueError(f'{len(bad)} patient(s) have slides of both labels, e.g. {bad[0]}')
-        out['label'] = lab['first']
-    return out.reset_index()
+    return _pool(s, keys, 'mean', 'n_slides', 'patient(s) have slides')
 
 # %% ../nbs/60_ensemble.ipynb #3cf1604e
 SLICE_POOLS = ('max', 'mean', 'topk')

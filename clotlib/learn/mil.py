@@ -15,7 +15,7 @@ from ..reference import CLOT_CLASSES, patient_id_of
 from ..metrics import competition_score
 from ..ensemble import patient_level
 from .data import read_table
-from .models import save_bundle, load_bundle
+from .models import save_bundle, load_bundle, BundleHead
 from .embed import load_embeddings, cnn_outputs
 
 # %% auto #0
@@ -41,9 +41,10 @@ def pad_bags(bags:list, # from `make_bags`
     return X, mask
 
 # %% ../../nbs/55_learn.mil.ipynb #a1c2ad64
-class GatedAttentionMIL(nn.Module):
+class GatedAttentionMIL(BundleHead, nn.Module):
     "Gated-attention pooling (Ilse et al. 2018): `(B, N, n_in)` embeddings + mask -> `(B, n_out)` logits and `(B, N)` attention."
     bundle_kind = 'mil'               # its `kind` in a model bundle (`clotlib.learn.models.save_bundle`)
+    bundle_task, bundle_labels, bundle_attrs = 'clot', CLOT_CLASSES, {'by': 'patient_id'}   # the bag unit is kept in config.json
     def __init__(self, n_in:int, n_out:int=2, hidden:int=128, att:int=64, dropout:float=0.25, residual:bool=True):
         super().__init__()
         self.config = dict(n_in=n_in, n_out=n_out, hidden=hidden, att=att, dropout=dropout, residual=residual)
@@ -52,15 +53,6 @@ class GatedAttentionMIL(nn.Module):
         self.cls = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden, n_out))
         if residual:
             for l in (self.w, self.cls[-1]): nn.init.zeros_(l.weight); nn.init.zeros_(l.bias)
-    def bundle_info(self) -> dict:
-        "What its bundle records besides the settings: task, labels, the bag unit, how it was fitted."
-        return dict(task='clot', labels=list(CLOT_CLASSES), by=getattr(self, 'by', 'patient_id'),
-                    best_epoch=getattr(self, 'best_epoch', None), fit_on=getattr(self, 'fit_on', None))
-    @classmethod
-    def from_config(cls, cfg:dict):
-        "The untrained model a bundle's config.json describes."
-        m = cls(**cfg['model']); m.by = cfg.get('by', 'patient_id')
-        return m
     def attention(self, h, mask):
         "Attention weights `(B, N)` of projected tiles `h`, zero on padding, summing to 1 per bag."
         s = self.w(torch.tanh(self.V(h))*torch.sigmoid(self.U(h))).squeeze(-1)

@@ -17,8 +17,8 @@ __all__ = ['EXTRA_ARCHS', 'HEADS', 'MIN_SIZE', 'WRITEUP_ARCHS', 'BUNDLE_WEIGHTS'
            'BUNDLE_KINDS', 'OLD_FORMATS', 'BUNDLE_KEYS', 'TimmBody', 'WeightsUnavailable', 'FireBN', 'SqueezeNetBN',
            'TorchvisionSqueezeNet', 'CCTBody', 'create_body', 'load_weights', 'check_arch_name', 'GroupMean',
            'create_head', 'ClotNet', 'default_head', 'create_model', 'check_input_size', 'n_params', 'check_arch',
-           'clotnet_splitter', 'create_learner', 'strict_json', 'check_config', 'save_bundle', 'bundle_config',
-           'load_bundle', 'is_bundle']
+           'clotnet_splitter', 'create_learner', 'BundleHead', 'strict_json', 'check_config', 'save_bundle',
+           'bundle_config', 'load_bundle', 'is_bundle']
 
 # %% ../../nbs/51_learn.models.ipynb #70487c64
 class TimmBody(nn.Module):
@@ -304,6 +304,20 @@ BUNDLE_KEYS = {   # the entries a config.json may hold: every kind's, then each 
     'sequence': {'features', 'embeddings', 'cnn', 'fit_on', 'skipped'},
     'mil': {'by', 'embeddings', 'cnn', 'fit_on'}}
 _REDO = 'restore the folder or write it again with `clotlib train`'
+
+class BundleHead:
+    "`bundle_info` / `from_config` of the small models over embeddings (series GRU, attention-MIL): their task, labels and the settings they keep as attributes."
+    bundle_task, bundle_labels, bundle_attrs = None, (), {}     # e.g. 'clot', CLOT_CLASSES, {'by': 'patient_id'} (attribute: default)
+    def bundle_info(self) -> dict:
+        "What its bundle records besides the settings: task, labels, its attributes, how it was fitted."
+        return dict(task=self.bundle_task, labels=list(self.bundle_labels), **{k: getattr(self, k, v) for k, v in self.bundle_attrs.items()},
+                    best_epoch=getattr(self, 'best_epoch', None), fit_on=getattr(self, 'fit_on', None))
+    @classmethod
+    def from_config(cls, cfg:dict):
+        "The untrained model a bundle's config.json describes."
+        m = cls(**cfg['model'])
+        for k, v in cls.bundle_attrs.items(): setattr(m, k, cfg.get(k, v))
+        return m
 
 def _kind_class(kind:str):
     "The model class of a bundle kind."

@@ -18,7 +18,7 @@ from ..core import atomic_dir, write_csv, seed_everything, small_figure, Nothing
 from ..reference import ICH_LABELS, task_spec
 from ..metrics import competition_score, logit, mean_auc
 from .data import read_table, check_images, add_split, default_augs
-from .models import create_learner, save_bundle, load_bundle
+from .models import create_learner, save_bundle, load_bundle, BundleHead
 from .train import (train, make_loss, make_opt, TaskMetric, NanStop, BestWeights, fit, init_bias,
                                  write_model_folder, history_frame, NORM)
 from .embed import load_embeddings, cnn_outputs
@@ -192,9 +192,10 @@ def load_inputs(cfg:dict, # a model folder's config.json
     return (torch.from_numpy(a.transpose(0, 3, 1, 2).copy()).float()/255. - mean)/std
 
 # %% ../../nbs/54_learn.sequence.ipynb #4f2421d6
-class SeriesGRU(nn.Module):
+class SeriesGRU(BundleHead, nn.Module):
     "Bidirectional GRU over the slices of each series in z order: `(B, L, n_in)`, lengths -> `(B, L, n_out)` logits."
     bundle_kind = 'sequence'          # its `kind` in a model bundle (`clotlib.learn.models.save_bundle`)
+    bundle_task, bundle_labels, bundle_attrs = 'ich', ICH_LABELS, {'features': 'both'}   # what it reads is kept in config.json
     def __init__(self, n_in:int, n_out:int=6, hidden:int=32, layers:int=1, dropout:float=0.3, deltas:bool=False, residual:bool=True):
         super().__init__()
         self.config = dict(n_in=n_in, n_out=n_out, hidden=hidden, layers=layers, dropout=dropout, deltas=deltas, residual=residual)
@@ -212,15 +213,6 @@ class SeriesGRU(nn.Module):
         prev = torch.cat([x[:, :1], x[:, :-1]], 1)
         nxt = torch.where((pos == lens[:, None] - 1)[..., None], x, torch.cat([x[:, 1:], x[:, -1:]], 1))
         return torch.cat([x, (x - prev)*valid, (x - nxt)*valid], -1)
-    def bundle_info(self) -> dict:
-        "What its bundle records besides the settings: task, labels, the features it reads, how it was fitted."
-        return dict(task='ich', labels=list(ICH_LABELS), features=getattr(self, 'features', 'both'),
-                    best_epoch=getattr(self, 'best_epoch', None), fit_on=getattr(self, 'fit_on', None))
-    @classmethod
-    def from_config(cls, cfg:dict):
-        "The untrained model a bundle's config.json describes."
-        m = cls(**cfg['model']); m.features = cfg.get('features', 'both')
-        return m
     def forward(self, x, lens, base=None):
         if self.config['deltas']: x = self.deltas_of(x, lens)
         h = self.proj(x)

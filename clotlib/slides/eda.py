@@ -14,14 +14,19 @@ __all__ = ['class_balance', 'literature_class_balance', 'per_center', 'images_pe
            'plot_per_center', 'plot_images_per_patient', 'plot_sizes', 'plot_aspect', 'plot_slide_examples']
 
 # %% ../../nbs/11_slides.eda.ipynb #4a9126f1
+def _counts(df:pd.DataFrame, by:str, patient:str) -> pd.DataFrame:
+    "Per value of `by`: slides (`images`), distinct `patients`, and `images_pct` of all slides."
+    g = df.groupby(by, sort=True)
+    out = pd.DataFrame({'images': g.size(), 'patients': g[patient].nunique()})
+    out['images_pct'] = 100*out.images/max(len(df), 1)
+    return out
+
 def class_balance(df:pd.DataFrame, # one row per slide: `label`, `patient_id`
                   label:str='label', # class column
                   patient:str='patient_id' # patient column
                  ) -> pd.DataFrame:
     "Slides (`images`) and `patients` per class, each with its % of the total."
-    g = df.groupby(label, sort=True)
-    out = pd.DataFrame({'images': g.size(), 'patients': g[patient].nunique()})
-    out['images_pct'] = 100*out.images/max(len(df), 1)
+    out = _counts(df, label, patient)
     out['patients_pct'] = 100*out.patients/max(df[patient].nunique(), 1)
     return out.rename_axis('label')
 
@@ -42,11 +47,9 @@ def per_center(df:pd.DataFrame, # one row per slide
                patient:str='patient_id' # patient column
               ) -> pd.DataFrame:
     "Per centre (most slides first): images, patients, slides per class, `images_pct` and `<class>_pct` within the centre."
-    g = df.groupby(center, sort=True)
-    out = pd.DataFrame({'images': g.size(), 'patients': g[patient].nunique()})
+    out = _counts(df, center, patient)
     cls = pd.crosstab(df[center], df[label])
-    out = out.join(cls)
-    out['images_pct'] = 100*out.images/max(len(df), 1)
+    out = out[['images', 'patients']].join(cls).assign(images_pct=out.images_pct)
     for c in cls.columns: out[f'{c}_pct'] = 100*out[c]/out.images
     return out.sort_values('images', ascending=False, kind='stable').rename_axis(center)
 

@@ -447,7 +447,7 @@ def baselines_cmd(task:str, # 'ich' (six RSNA labels) or 'clot' (LAA vs CE)
                   out=None, # output folder (default: DATA/baselines)
                   size:int=128, # images resized to size x size
                   gray:bool=True, # grayscale (False: RGB, 3 channels)
-                  split:str='patient', # 'patient': no patient on both sides; 'rows': split rows
+                  split:str='auto', # 'patient': no patient on both sides; 'rows': split rows; 'auto': patient where the data has IDs, else rows
                   max_per_class:int|None=5000, # cap on positives (and negatives) per label; None: all
                   C:str='1e-4,1e-2,1', # penalty candidates of the linear models (chosen on validation rows)
                   solver:str='newton-cg', # LogisticRegression solver
@@ -462,13 +462,14 @@ def baselines_cmd(task:str, # 'ich' (six RSNA labels) or 'clot' (LAA vs CE)
                   progress:bool=True # progress bars
                  ) -> str:
     "`clotlib baselines`: write-up (d)'s per-label baselines on DATA; tables to OUT; returns a summary line."
-    check_arg('split', split, choices=['patient', 'rows']); check_arg('size', size, lo=1, integer=True)
+    check_arg('split', split, choices=['auto', 'patient', 'rows']); check_arg('size', size, lo=1, integer=True)
     check_arg('max_per_class', max_per_class, lo=1, integer=True, optional=True)
     ms, Cs = _parse_models(models), _parse_C(C)
     if 'cnn' in ms: cnn_net(1 if gray else 3, size)                              # a too-small size fails before any work
     df = read_table(task, data)
     spec, data = task_spec(task), Path(data)
     out = Path(out) if out is not None else data/'baselines'
+    if split == 'auto': split = 'patient' if spec['group'] in df.columns else 'rows'
     group = spec['group'] if split == 'patient' else None
     if group is not None and group not in df.columns:
         raise ValueError(f"{data/spec['table']}: no {group} column for a patient split; pass split='rows' (--split rows)")

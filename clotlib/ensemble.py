@@ -518,7 +518,7 @@ def write_predictions(model, # a model folder from `clotlib train`, `train ich-s
         if not (model/'split.csv').is_file(): raise ValueError(f'{model}: not a whole model folder (split.csv missing): train it again')
         split = pd.read_csv(model/'split.csv', dtype=str)
         table, _ = read_table(data, task)
-        rows = table.merge(split[['path', 'split']], on='path', how='inner')
+        rows = table.drop(columns='split', errors='ignore').merge(split[['path', 'split']], on='path', how='inner')   # split.csv's split, not DATA's
         rows = rows[rows.split.isin(parts)].rename(columns={'split': 'part'}).reset_index(drop=True)
         if not len(rows): raise NothingDone(f'{model}/split.csv has no {"/".join(parts)} rows in {data}')
         if task == 'ich': rows = rows.rename(columns={l: TRUE_PREFIX + l for l in labels})

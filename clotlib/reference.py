@@ -9,8 +9,8 @@ from collections import namedtuple
 # %% auto #0
 __all__ = ['Source', 'SOURCES', 'CLOT_CLASSES', 'ICH_LABELS', 'ICH_SUBTYPES', 'TASKS', 'STRIP_CLASS_WEIGHTS', 'STRIP_CLIP',
            'WRITEUP_A_CLASS_WEIGHTS', 'RSNA_WEIGHTS', 'STRIP_STATS', 'STRIP_CENTER_SLIDES', 'STRIP_IMAGES_PER_PATIENT',
-           'RSNA_STAGE2', 'RSNA_STAGE1_COUNTS', 'RSNA_PREVALENCE', 'A_TEST', 'LITERATURE', 'WRITEUP_A_CONFUSION',
-           'task_spec', 'patient_id_of', 'strip_prior', 'literature_prevalence', 'literature']
+           'RSNA_STAGE2', 'RSNA_DATASET', 'RSNA_STAGE1_COUNTS', 'RSNA_PREVALENCE', 'A_TEST', 'LITERATURE',
+           'WRITEUP_A_CONFUSION', 'task_spec', 'patient_id_of', 'strip_prior', 'literature_prevalence', 'literature']
 
 # %% ../nbs/03_reference.ipynb #749342b2
 Source = namedtuple('Source', 'cite url where')
@@ -39,6 +39,9 @@ SOURCES = {
                           'src/utils/mappings.py @2ec962e'),
     'rsna_stage2': Source('Burduja, Ionescu, Verga (2020), Accurate and efficient intracranial hemorrhage detection and subtype classification in 3D CT scans, Sensors 20(19):5611',
                           'https://doi.org/10.3390/s20195611', 'dataset section'),
+    'rsna_dataset': Source('Flanders et al. (2020), Construction of a Machine Learning Dataset through Collaboration: The RSNA 2019 Brain CT Hemorrhage Challenge, Radiology: Artificial Intelligence 2(3):e190211; RSNA AI-Challenge-Data wiki',
+                           'https://doi.org/10.1148/ryai.2020190211',
+                           'Key Points (874,035 images, train and test); the RSNA wiki page of the dataset ("labeled over 25,000 exams")'),
     'rsna_1st': Source('RSNA 2019 1st place (SeuTao et al.); Wang et al. (2021), NeuroImage: Clinical 32:102785',
                        'https://github.com/SeuTao/RSNA2019_Intracranial-Hemorrhage-Detection',
                        'README.md; SequenceModel/seq_model.py; SequenceModel/check_oof.py (metric weights) @376afb4'),
@@ -90,6 +93,7 @@ STRIP_STATS = dict(slides=754, CE=547, LAA=207, patients=632, patients_CE=457, p
 STRIP_CENTER_SLIDES = {11: 257, 4: 114, 7: 99, 1: 54, 3: 49, 10: 44, 5: 38, 6: 38, 2: 29, 8: 16, 9: 16}   # center_id -> slides
 STRIP_IMAGES_PER_PATIENT = {1: 543, 2: 68, 3: 13, 4: 4, 5: 4}   # slides per patient -> patients
 RSNA_STAGE2 = dict(slices=752_803, any=107_933)
+RSNA_DATASET = dict(images=874_035, exams_at_least=25_000)   # all of it (train + test); 'over 25,000 exams'
 RSNA_STAGE1_COUNTS = dict(images=674_258, epidural=2_761, intraparenchymal=32_564, intraventricular=23_766,
                           subarachnoid=32_122, subdural=42_496, any=97_103)
 RSNA_PREVALENCE = {k: RSNA_STAGE1_COUNTS[k]/RSNA_STAGE1_COUNTS['images'] for k in ICH_LABELS}   # fraction of images

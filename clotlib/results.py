@@ -21,12 +21,13 @@ from .runs import (CT_ARCHS, SPLIT_ARCHS, SPLIT_ENSEMBLES, CLOT_ARCHS, CLOT_ENSE
                           runs_summary)
 
 # %% auto #0
-__all__ = ['LIT', 'PHANTOM', 'CAL_VARIANTS', 'BUILDERS', 'ResultTable', 'provenance', 'part', 'ich_scores', 'table_architectures',
-           'table_baselines', 'table_f1_by_split', 'a_test_patients', 'table_clot_models', 'table_poolformer_cct',
-           'table_ct_input', 'table_mil', 'table_calibration', 'main_table', 'all_tables', 'results_cmd']
+__all__ = ['LIT', 'PHANTOM', 'REAL', 'CAL_VARIANTS', 'BUILDERS', 'ResultTable', 'provenance', 'part', 'ich_scores',
+           'table_architectures', 'table_baselines', 'table_f1_by_split', 'a_test_patients', 'table_clot_models',
+           'table_poolformer_cct', 'table_ct_input', 'table_mil', 'table_calibration', 'read_real', 'main_table',
+           'all_tables', 'results_cmd']
 
 # %% ../nbs/70_results.ipynb #3555dec7
-LIT, PHANTOM = 'literature (real data)', 'phantom'
+LIT, PHANTOM, REAL = 'literature (real data)', 'phantom', 'real (small)'
 
 # %% ../nbs/70_results.ipynb #35b79c76
 @dataclass
@@ -370,7 +371,31 @@ def _get(t:ResultTable, where:dict, col:str):
     for k, v in where.items(): f = f[f[k] == v]
     return f[col].iloc[0] if len(f) and col in f else math.nan
 
-def main_table(tables:dict # key -> ResultTable (from `all_tables`)
+def read_real(path # CSV of real-data numbers: table, metric, value, data (as `57_learn.real` writes it)
+             ) -> pd.DataFrame:
+    "Real-data numbers for the main table's `real (small)` column, checked."
+    f = pd.read_csv(path)
+    miss = {'table', 'metric', 'value', 'data'} - set(f.columns)
+    if miss: raise ValueError(f'{path}: no column(s) {sorted(miss)}: a real-results file has table, metric, value, data')
+    if f.duplicated(['table', 'metric']).any(): raise ValueError(f'{path}: a (table, metric) pair appears twice')
+    return f[['table', 'metric', 'value', 'data']]
+
+def _with_real(main:pd.DataFrame, real:pd.DataFrame|None) -> pd.DataFrame:
+    "The main table with `real (small)` and `real data` columns; real numbers without a phantom row become rows of their own."
+    if real is None: return main
+    r, key = real.rename(columns={'value': REAL, 'data': 'real data'}), ['table', 'metric']
+    have = main.set_index(key).index
+    dup = [k for k in r.set_index(key).index if (have == k).sum() > 1]
+    if dup: raise ValueError(f'real rows {dup} match several rows of the main table: name the metric of one row')
+    out = main.merge(r, on=key, how='left')
+    new = r[~r.set_index(key).index.isin(have)]
+    out = pd.concat([out, new.assign(model='')], ignore_index=True)
+    out['model'] = out['model'].fillna(''); out['literature data'] = out['literature data'].fillna('')
+    out['real data'] = out['real data'].fillna('')
+    return out[['table', 'model', 'metric', PHANTOM, REAL, 'real data', LIT, 'literature data']]
+
+def main_table(tables:dict, # key -> ResultTable (from `all_tables`)
+               real:pd.DataFrame|None=None # real-data numbers (`read_real`), shown beside the phantom ones
               ) -> ResultTable:
     "The headline of every table: what, phantom value, literature value, and where each comes from."
     L = lambda w, model, metric, data=None: (lambda d: d.value.iloc[0] if len(d) else math.nan)(
@@ -414,7 +439,9 @@ def main_table(tables:dict # key -> ResultTable (from `all_tables`)
         if len(f):
             add('beyond: calibration', ens, f'STRIP log loss (equal weights), {ALL_TEST}, uncalibrated', f['test before'].iloc[0])
             add('beyond: calibration', ens, f'STRIP log loss (equal weights), {ALL_TEST}, temperature fitted on validation', f['test after'].iloc[0])
-    return ResultTable('main', 'Main results: phantom beside literature', pd.DataFrame(rows), [
+    title = 'Main results: phantom and real (small) beside literature' if real is not None else 'Main results: phantom beside literature'
+    notes = ['real (small): models trained and scored on small real samples (each row names its data); see the Real CT slices page'] if real is not None else []
+    return ResultTable('main', title, _with_real(pd.DataFrame(rows), real), notes + [
         'phantom: this project\'s runs on phantom data (see each table for the data, seed and runs); literature: the write-ups\' numbers on the real Kaggle data, from `clotlib.reference`',
         'the phantom and literature numbers are not comparable in level: different data, tiny models from scratch, a few epochs on a CPU'])
 
@@ -422,7 +449,8 @@ def main_table(tables:dict # key -> ResultTable (from `all_tables`)
 BUILDERS = {'c': table_architectures, 'd': table_baselines, 'e': table_f1_by_split, 'a': table_clot_models,
             'b': table_poolformer_cct, 'ct_input': table_ct_input, 'mil': table_mil, 'calibration': table_calibration}
 
-def all_tables(runs:dict # from `load_runs`
+def all_tables(runs:dict, # from `load_runs`
+               real:pd.DataFrame|None=None # real-data numbers for the main table (`read_real`)
               ) -> tuple:
     "`(tables, figures, problems)`: every table (key -> ResultTable), figures (name -> Figure) and one line per problem; a failing builder is a problem, not a crash."
     from sklearn.exceptions import UndefinedMetricWarning
@@ -439,7 +467,7 @@ def all_tables(runs:dict # from `load_runs`
         for t in (res if isinstance(res, list) else [res]):
             tables[t.key] = t
             if t.figure is not None: figs[t.key] = t.figure
-    tables = {'main': main_table(tables), **tables}
+    tables = {'main': main_table(tables, real), **tables}
     c = tables.get('c_architectures')
     if c is not None and c.frame['mean AUC'].notna().any(): figs['c_architectures'] = _plot_c(c.frame)
     return tables, figs, problems
@@ -454,14 +482,15 @@ def _plot_c(f:pd.DataFrame):
     return fig
 
 def results_cmd(runs, # a run folder (from `run_plan`, or model folders with predictions.csv)
-                out=None # output folder (default: RUNS/results)
+                out=None, # output folder (default: RUNS/results)
+                real=None # a CSV of real-data numbers (table, metric, value, data) for the main table's `real (small)` column
                ) -> str:
     "`clotlib results RUNS`: every table as markdown + CSV, PNG plots, index.md (main table first), runs.csv and problems.csv; returns a summary line."
     runs = Path(runs); out = Path(out) if out else runs/'results'
     rs = load_runs(runs)
     if not rs: raise NothingDone(f'{runs} holds no run folder (subfolders with run.json / config.json and predictions.csv)')
     if all(r.problem for r in rs.values()): raise NothingDone(f'no usable run in {runs}: ' + '; '.join(r.problem for r in rs.values()))
-    tables, figs, problems = all_tables(rs)
+    tables, figs, problems = all_tables(rs, read_real(real) if real is not None else None)
     out.mkdir(parents=True, exist_ok=True)
     md = ['# Results', '', f'From `{runs}` ({len(rs)} runs).', '']
     for k, t in tables.items():

@@ -1,9 +1,9 @@
 """Run notebooks top to bottom and keep their outputs, the way a reader sees them on the docs site.
 
-    .venv/bin/python tools/outputs.py [--realdata] nbs/14_slides.tiling.ipynb [more notebooks]
+    .venv/bin/python tools/outputs.py [--realdata] [--flags slow] nbs/14_slides.tiling.ipynb [more notebooks]
 
 Cells are run as `nbdev_test` runs them (cells flagged with `tst_flags` from settings.ini, e.g. `slow`,
-and `#| eval: false` cells are skipped and keep no output); the notebook is then written back and
+and `#| eval: false` cells are skipped and keep no output; `--flags slow` runs the cells with those flags too, and they keep theirs); the notebook is then written back and
 cleaned with `nbdev_clean`, which keeps outputs. Stops with the traceback of the first failing cell
 and leaves that notebook unchanged.
 
@@ -17,13 +17,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
-def run(fn:Path) -> bool:
+def run(fn:Path, run_flags:set=frozenset()) -> bool:
     from execnb.nbio import read_nb, write_nb
     from execnb.shell import CaptureShell
     from fastcore.xtras import working_directory
     from nbdev.config import get_config
     from nbdev.process import extract_directives
-    flags = set(get_config().tst_flags.split())
+    flags = set(get_config().tst_flags.split()) - set(run_flags)
     nb = read_nb(fn)
     def skip(cell):
         if cell.cell_type != 'code': return True
@@ -48,5 +48,8 @@ if __name__ == '__main__':
     args = sys.argv[1:]
     if '--realdata' in args: args.remove('--realdata')
     else: os.environ['CLOTLIB_REALDATA'] = str(ROOT/'.no-realdata')
-    ok = [run(Path(f).resolve()) for f in args]
+    run_flags = set()
+    if '--flags' in args:
+        i = args.index('--flags'); run_flags = set(args[i + 1].split(',')); del args[i:i + 2]
+    ok = [run(Path(f).resolve(), run_flags) for f in args]
     sys.exit(0 if ok and all(ok) else 1)

@@ -14,6 +14,7 @@ from ..parallel import Batch
 from ..reference import ICH_LABELS
 from ..metrics import label_problems
 from .dicom import read_labels
+from .windowing import crop_black
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'read_label_file', 'find_images', 'index_images', 'index_cmd']
@@ -71,13 +72,27 @@ def _place(src:str, dst:str, link:bool) -> bool:
         if os.path.lexists(tmp): os.unlink(tmp)
         raise
 
+def _resized(src:str, dst:str, size:int, crop:bool) -> None:
+    "Decode `src`, crop its black borders (`crop`), resize to `size`×`size` and write the PNG `dst` atomically; grey stays grey."
+    from PIL import Image
+    d = os.path.dirname(dst); os.makedirs(d, exist_ok=True)
+    with Image.open(src) as im: im = im.convert('L' if im.mode in ('L', 'LA', '1') else 'RGB')
+    if crop: im = Image.fromarray(crop_black(np.asarray(im)))
+    tmp = os.path.join(d, f'.{os.path.basename(dst)}.{secrets.token_hex(4)}.tmp')
+    try: im.resize((size, size), Image.BILINEAR).save(tmp, format='PNG'); os.replace(tmp, dst)
+    except BaseException:
+        if os.path.lexists(tmp): os.unlink(tmp)
+        raise
+
 def _index_item(item:dict) -> dict:
     "Check one image by decoding it and place it in DST (link, copy or, inside DST already, as it is)."
     mode, rows, cols = _check_decode(item['src'])
-    if item['inside']: linked = None
-    else: linked = _place(item['src'], os.path.join(item['dst'], item['path']), item['link'])
-    return dict(ID=item['ID'], path=item['path'], src=item['src'], mode=mode, rows=rows, cols=cols,
-                placed='as is' if linked is None else 'link' if linked else 'copy', outputs=[item['path']])
+    if item.get('size'):
+        _resized(item['src'], os.path.join(item['dst'], item['path']), item['size'], item['crop'])
+        placed = f"resized to {item['size']}" + (' (cropped)' if item['crop'] else '')
+    elif item['inside']: placed = 'as is'
+    else: placed = 'link' if _place(item['src'], os.path.join(item['dst'], item['path']), item['link']) else 'copy'
+    return dict(ID=item['ID'], path=item['path'], src=item['src'], mode=mode, rows=rows, cols=cols, placed=placed, outputs=[item['path']])
 
 # %% ../../nbs/23_ct.images.ipynb #7c7a6f09
 def _inside(p:Path, folder:Path) -> bool: return p == folder or folder in p.parents
@@ -98,15 +113,19 @@ def index_images(images:str|Path, # folder of pre-windowed images (PNG or JPEG, 
                  dst:str|Path, # output folder: index.csv, skipped.csv and images/ (links to the images)
                  labels:str|Path|None=None, # Kaggle label file, long (`ID_<hex>_<subtype>,Label`) or wide (ID + six labels); None: unlabelled (prediction)
                  link:bool=True, # link the images into DST/images (relative symbolic links); False: copy them
+                 size:int|None=None, # write each image decoded and resized to size×size px (PNG) instead: decoded once, not every epoch
+                 crop:bool=False, # with `size`: crop black borders first (as `clotlib window --crop`)
                  workers:int|None=None, # local processes (None: all cores)
                  wait:bool=False, # wait for another run using DST instead of refusing
                  progress:bool=True # show a progress bar
                 ) -> str:
     "A folder of pre-windowed images (+ labels) as a DATA folder for `train ich`, `predict`, `embed`, `baselines`; returns a summary line."
     check_arg('workers', workers, lo=0, integer=True, optional=True)
+    check_arg('size', size, lo=8, integer=True, optional=True)
+    if crop and not size: raise ValueError('crop needs size (--size N): images are only cropped when they are written resized')
     lab, problems = read_label_file(labels) if labels is not None else (None, [])     # checked before any work
     b = Batch(images, dst, 'clotlib index ich', wait)
-    inside = _inside(b.src, b.dst)                     # IMAGES is DST or lies in it: the images are listed where they are
+    inside = _inside(b.src, b.dst) and not size        # IMAGES is DST or lies in it: the images are listed where they are
     files = find_images(b.src, skip=b.dst if _inside(b.dst, b.src) and not inside else None)
     if not files: raise NothingDone(f'no images ({", ".join(IMAGE_EXTS)}) under {b.src}')
     with b:
@@ -131,9 +150,10 @@ def index_images(images:str|Path, # folder of pre-windowed images (PNG or JPEG, 
             keep = set(lab.ID) - set(bad)
             rows = [r for r in rows if r['ID'] in keep]
         for r in rows:
-            r.update(dst=str(b.dst), link=bool(link), inside=inside,
-                     path=os.path.relpath(r['src'], b.dst) if inside else f'images/{r["ID"]}{Path(r["src"]).suffix.lower()}')
-        key = lambda it: cache_key(it['src'], what='index ich', path=it['path'], link=it['link'], inside=it['inside'])
+            r.update(dst=str(b.dst), link=bool(link), inside=inside, size=size, crop=bool(crop),
+                     path=os.path.relpath(r['src'], b.dst) if inside else f'images/{r["ID"]}{".png" if size else Path(r["src"]).suffix.lower()}')
+        key = lambda it: cache_key(it['src'], what='index ich', path=it['path'], link=it['link'], inside=it['inside'],
+                                   **({'size': it['size'], 'crop': it['crop']} if it['size'] else {}))
         res = b.map(_index_item, rows, key=key, name=lambda it: it['src'], cache='index', desc='index',
                     workers=workers, progress=progress)
         index = pd.DataFrame(res.ok, columns=['ID', 'path', 'src', 'mode', 'rows', 'cols', 'placed'])
@@ -143,7 +163,7 @@ def index_images(images:str|Path, # folder of pre-windowed images (PNG or JPEG, 
         index = index[['ID', 'path'] + (ICH_LABELS if lab is not None else []) + ['src', 'mode', 'rows', 'cols', 'placed']]
         index = index.sort_values('ID', kind='stable').reset_index(drop=True)
         b.write({'index.csv': index}, index.path)
-        how = ', '.join(f'{n} {_PLACED[k]}' for k, n in index.placed.value_counts().items())
+        how = ', '.join(f'{n} {_PLACED.get(k, k)}' for k, n in index.placed.value_counts().items())
         pos = f", {int(index['any'].sum())} with any" if lab is not None else ''
         return b.done(len(index), f'{len(index)} images{pos} -> {b.dst}/index.csv ({how}; {b.n_cached} from cache), '
                                   f'{len(b.skipped)} skipped')

@@ -18,7 +18,8 @@ from ..metrics import label_problems
 from ..splits import patient_split, upsample
 
 # %% auto #0
-__all__ = ['read_table', 'check_images', 'add_split', 'AlbumentationsTransform', 'default_augs', 'sample_weights', 'make_dls']
+__all__ = ['SPLITS', 'read_table', 'check_images', 'add_split', 'input_record', 'AlbumentationsTransform', 'default_augs',
+           'sample_weights', 'make_dls']
 
 # %% ../../nbs/50_learn.data.ipynb #d3643a50
 def _bad_path(p) -> str|None:
@@ -74,9 +75,11 @@ def check_images(df:pd.DataFrame, # a table from `read_table`
     return df[ok].reset_index(drop=True), sk
 
 # %% ../../nbs/50_learn.data.ipynb #ca639f04
+SPLITS = ('auto', 'patient', 'random')
+
 def add_split(df:pd.DataFrame, # a table from `read_table`
               task:str, # 'clot' or 'ich'
-              how:str='patient', # 'patient' (grouped, stratified) or 'random' (rows: write-up (e)'s comparison)
+              how:str='patient', # 'patient' (grouped, stratified), 'random' (rows: write-up (e)'s comparison), or 'auto': patient if the table has IDs to group by, else random
               valid_pct:float=0.2, # fraction for validation
               test_pct:float=0.0, # fraction held out for testing
               seed:int=0 # random seed
@@ -84,7 +87,8 @@ def add_split(df:pd.DataFrame, # a table from `read_table`
     "`df` with a `split` column; an existing `split` column is kept."
     if 'split' in df: return df
     spec = task_spec(task)
-    if how not in ('patient', 'random'): raise ValueError(f"split must be 'patient' or 'random', got {how!r}")
+    if how not in SPLITS: raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {how!r}")
+    if how == 'auto': how = 'patient' if spec['group'] in df else 'random'
     if how == 'patient' and spec['group'] not in df:
         raise ValueError(f"no {spec['group']!r} column to split patients by (images without DICOM headers, e.g. from `clotlib index ich`): "
                          "use split='random' (--split random)")
@@ -92,6 +96,23 @@ def add_split(df:pd.DataFrame, # a table from `read_table`
     s = patient_split(df, group=spec['group'] if how == 'patient' else None, labels=labels,
                       valid_pct=valid_pct, test_pct=test_pct, seed=seed)
     return df.assign(split=s.values)
+
+# %% ../../nbs/50_learn.data.ipynb #inrec02
+def input_record(df:pd.DataFrame, # a table from `read_table` (index.csv of `clotlib window` / `clotlib index ich`, or tiles.csv)
+                 task:str, # 'clot' or 'ich'
+                 windows:str|None=None # the windows, when the caller knows them (default: the table's `windows` column)
+                ) -> dict:
+    "How the images of `df` were made and reach the network: `{'windows', 'channels', 'in_chans'}` for config.json."
+    task_spec(task)
+    if windows is None and 'windows' in df and df['windows'].notna().any():
+        ws = sorted(df['windows'].dropna().astype(str).unique())
+        windows = ws[0] if len(ws) == 1 else 'mixed: ' + ' | '.join(ws)
+    if task == 'clot': channels = 'rgb'
+    elif windows == 'dicom' or ('mode' in df and set(df['mode'].dropna().astype(str)) <= {'L', 'LA', '1', 'P'} and df['mode'].notna().any()):
+        channels = 'grey, read as 3 identical channels'
+    elif windows is None and 'mode' not in df: channels = 'as stored (read as RGB)'
+    else: channels = 'rgb'
+    return dict(windows=windows, channels=channels, in_chans=3)
 
 # %% ../../nbs/50_learn.data.ipynb #c1cbc4d7
 class AlbumentationsTransform(RandTransform):

@@ -18,7 +18,7 @@ __all__ = ['EXTRA_ARCHS', 'HEADS', 'MIN_SIZE', 'WRITEUP_ARCHS', 'BUNDLE_WEIGHTS'
            'TorchvisionSqueezeNet', 'CCTBody', 'create_body', 'load_weights', 'check_arch_name', 'GroupMean',
            'create_head', 'ClotNet', 'default_head', 'create_model', 'check_input_size', 'n_params', 'check_arch',
            'clotnet_splitter', 'create_learner', 'BundleHead', 'strict_json', 'check_config', 'save_bundle',
-           'bundle_config', 'load_bundle', 'is_bundle']
+           'bundle_config', 'load_bundle', 'is_bundle', 'body_weights']
 
 # %% ../../nbs/51_learn.models.ipynb #70487c64
 class TimmBody(nn.Module):
@@ -459,3 +459,17 @@ def is_bundle(folder:str|Path, # a folder (or a config.json)
     fmt = cfg.get('format')
     k = OLD_FORMATS[fmt][0] if fmt in OLD_FORMATS else cfg.get('kind', 'cnn') if fmt == BUNDLE_FORMAT else None
     return k is not None and (kind is None or k == kind)
+
+# %% ../../nbs/51_learn.models.ipynb #bodyw02
+def body_weights(folder:str|Path, # a CNN model folder (`clotlib train`)
+                 dst:str|Path, # the safetensors file to write
+                 arch:str|None=None # the architecture it will be loaded into (checked against the folder's)
+                ) -> Path:
+    "The body of a model folder's bundle as a safetensors state dict, for `weights=` / `--weights`."
+    from safetensors.torch import save_file
+    m, cfg = load_bundle(folder)
+    if cfg['kind'] != 'cnn': raise ValueError(f"{folder}: a {cfg['kind']} model has no CNN body to start from: pass a model folder of `clotlib train`")
+    have = cfg['model']['arch']
+    if arch is not None and arch != have: raise ValueError(f'{folder} holds a {have} body, not {arch}: train with --arch {have}, or pass a {arch} model folder')
+    save_file({k: v.contiguous() for k, v in m[0].model.state_dict().items()}, str(dst))
+    return Path(dst)

@@ -22,6 +22,7 @@ from .models import create_learner, save_bundle, load_bundle, BundleHead
 from .train import (train, make_loss, make_opt, TaskMetric, NanStop, BestWeights, fit, init_bias,
                                  write_model_folder, history_frame, NORM)
 from .embed import load_embeddings, cnn_outputs
+from ..ensemble import calibrate_model
 
 # %% auto #0
 __all__ = ['SERIES', 'Z', 'series_order', 'neighbour_cols', 'neighbour_paths', 'read_stack', 'StackLoader', 'StackAugment',
@@ -167,6 +168,8 @@ def train_stack(data:str|Path, # a `clotlib window` folder (three windows per sl
             write_model_folder(learn, tmp, task='ich', size=size, windows=a['windows'], data=str(data), seed=a['seed'], export_pkl=False,
                                input=dict(kind='stack', neighbours=k, channels=3*(2*k + 1)), name=Path(out),
                                train={n: a[n] for n in ('arch', 'epochs', 'bs', 'lr', 'loss', 'opt', 'sched', 'wd', 'pretrained', 'split')})
+            cal = 'temperature' if a['calibrate'] == 'auto' else a['calibrate']      # as `train` does for ich
+            learn.calibration = calibrate_model(tmp, cal, data=data) if cal != 'none' else None
     return learn
 
 # %% ../../nbs/54_learn.sequence.ipynb #b97d9469

@@ -15,17 +15,18 @@ from fastai.learner import Metric
 from fastai.callback.core import Callback
 from fastai.callback.tracker import TrackerCallback, EarlyStoppingCallback, ReduceLROnPlateau
 from fastcore.meta import delegates
-from ..core import seed_everything, write_csv, atomic_write, atomic_dir, small_figure, safe_name, NothingDone, BatchError, one_line
+from ..core import seed_everything, write_csv, atomic_write, atomic_dir, small_figure, safe_name, NothingDone, BatchError, one_line, check_arg
+from ..ensemble import CAL_METHODS, calibrate_model
 from ..reference import CLOT_CLASSES, ICH_LABELS, task_spec
 from ..metrics import probs, competition_score, mean_auc
-from .data import read_table, check_images, add_split, make_dls
-from .models import create_learner, save_bundle, load_bundle, BUNDLE_CONFIG
+from .data import read_table, check_images, add_split, make_dls, input_record
+from .models import create_learner, save_bundle, load_bundle, body_weights, BUNDLE_CONFIG
 
 # %% auto #0
 __all__ = ['LOSSES', 'SCHEDULES', 'NORM', 'TaskMetric', 'make_loss', 'make_opt', 'StepDecay', 'NanLoss', 'NanStop', 'BestWeights',
            'fit', 'history_frame', 'plot_history', 'init_bias', 'train', 'write_model_folder', 'table_for',
-           'predict_table', 'patient_probs', 'load_trusted_learner', 'train_cmd', 'submission', 'is_fastai_pickle',
-           'predict_pickle_cmd']
+           'check_windows', 'predict_table', 'patient_probs', 'load_trusted_learner', 'train_cmd', 'submission',
+           'is_fastai_pickle', 'predict_pickle_cmd']
 
 # %% ../../nbs/52_learn.train.ipynb #5910549d
 class TaskMetric(Metric):
@@ -195,12 +196,13 @@ def train(data:str|Path, # output folder of `clotlib tile` (clot) or `clotlib wi
           sched:str='one_cycle', # 'one_cycle', 'plateau' (x0.1 after 5 flat epochs), 'step' (x0.412 every 50) or 'constant'
           wd:float=1e-2, # weight decay
           pretrained:bool=True, # timm's ImageNet weights (fetched by timm, or --weights; tests: False)
-          weights:str|None=None, # local weights file for the body (safetensors or a state dict)
+          weights:str|None=None, # local weights file for the body (safetensors or a state dict), or a model folder of `clotlib train` (its body)
           head:str|None=None, # the network's head, one of clotlib.learn.models.HEADS (default: the write-up's head of the architecture)
           dropout:float=0.25, # head dropout
-          split:str='patient', # 'patient' (grouped) or 'random' (rows, as write-up (e) compared)
+          split:str='auto', # 'auto' (patient where the data has IDs, else rows), 'patient' (grouped) or 'random' (rows, as write-up (e) compared)
           valid_pct:float=0.2, # validation fraction
           test_pct:float=0.0, # held-out test fraction (written to split.csv, not trained on)
+          max_train:int|None=None, # train on at most this many training rows (a seeded subset, nested across values: a learning curve)
           weighted:bool=False, # weighted sampling (balanced classes / any)
           upsample_epidural:int=1, # repeat epidural-positive training slices this many times (write-up (e): 8)
           augs='default', # 'default' (the write-ups' augmentations), 'none', or an albumentations pipeline
@@ -208,7 +210,8 @@ def train(data:str|Path, # output folder of `clotlib tile` (clot) or `clotlib wi
           monitor:str|None=None, # value for early stopping / best epoch (default: the competition score)
           fp16:bool=True, # mixed precision (used on GPU only)
           num_workers:int|None=None, # loader processes (default: half the cores, at most 4)
-          windows:str|None=None, # CT windows the images were made with (recorded in config.json)
+          windows:str|None=None, # CT windows the images were made with (recorded in config.json; default: DATA/index.csv's)
+          calibrate:str='auto', # calibration fitted on the validation rows, stored in config.json, applied by `predict`: 'temperature', 'platt', 'none'; 'auto': temperature (ich), none (clot)
           out:str|Path|None=None, # model folder, replaced whole at the end (None: write nothing)
           wait:bool=False, # wait for another run writing `out` instead of refusing
           export_pkl:bool=True, # also write the fastai export model.pkl (a pickle)
@@ -218,6 +221,7 @@ def train(data:str|Path, # output folder of `clotlib tile` (clot) or `clotlib wi
     "Fine-tune `arch` on a tile / window folder; returns the fastai Learner (and writes the model folder `out`, whole or not at all)."
     from fastai.torch_core import rank_distrib
     spec, data = task_spec(task), Path(os.path.abspath(data))
+    check_arg('calibrate', calibrate, choices=('auto',) + CAL_METHODS)
     if isinstance(augs, str) and augs.lower() == 'none': augs = None
     with contextlib.ExitStack() as run:
         # the lock on `out` and the check that it can be written come first: a second run is refused before any work
@@ -228,7 +232,12 @@ def train(data:str|Path, # output folder of `clotlib tile` (clot) or `clotlib wi
         skipped = pd.concat([skipped, bad], ignore_index=True)
         if len(df) < 4: raise NothingDone(f'only {len(df)} usable rows in {data/spec["table"]} ({len(skipped)} skipped)')
         df = add_split(df, task, split, valid_pct, test_pct, seed)
+        if max_train is not None:                   # the rest of the training rows: 'unused' in split.csv
+            check_arg('max_train', max_train, lo=1, integer=True)
+            df.loc[df[df.split == 'train'].sample(frac=1, random_state=seed).index[max_train:], 'split'] = 'unused'
         dls = make_dls(df, data, task, size, bs, augs, weighted, upsample_epidural, num_workers, seed)
+        if weights is not None and Path(weights).is_dir():        # a model folder: start from its body
+            weights = str(body_weights(weights, Path(run.enter_context(tempfile.TemporaryDirectory()))/'body.safetensors', arch))
         mon = monitor or ('strip_log_loss' if task == 'clot' else 'rsna_log_loss')
         cbs = [NanStop(), BestWeights(monitor=mon)] + ([EarlyStoppingCallback(monitor=mon, patience=patience)] if patience else [])
         metrics = [TaskMetric(task), TaskMetric(task, mean_auc, 'mean_auc')]
@@ -245,15 +254,22 @@ def train(data:str|Path, # output folder of `clotlib tile` (clot) or `clotlib wi
         if fp16 and torch.cuda.is_available(): learn.to_fp32()
         learn.history, learn.table, learn.skipped = history_frame(learn), df, skipped
         best = learn.cbs.filter(lambda c: isinstance(c, BestWeights))[0]
-        learn.best_epoch = best.best_epoch
+        learn.best_epoch, learn.calibration = best.best_epoch, None
         if tmp is not None:
             write_model_folder(learn, tmp, task=task, size=size, windows=windows, data=str(data), seed=seed,
                                train=dict(arch=arch, epochs=epochs, bs=bs, lr=lr, loss=loss, opt=opt, sched=sched, wd=wd,
-                                          pretrained=pretrained, split=split, weighted=weighted, upsample_epidural=upsample_epidural),
-                               export_pkl=export_pkl, name=Path(out))
+                                          pretrained=pretrained, split=split, max_train=max_train, weighted=weighted, upsample_epidural=upsample_epidural),
+                               export_pkl=export_pkl, name=Path(out), image_input=input_record(df, task, windows))
+            cal = ('temperature' if task == 'ich' else 'none') if calibrate == 'auto' else calibrate
+            if cal != 'none':
+                learn.calibration = calibrate_model(tmp, cal, data=data)
     return learn
 
 # %% ../../nbs/52_learn.train.ipynb #0e034f8c
+def _preprocessing(inp:dict|None, windows:str|None) -> dict:
+    "config.json's `preprocessing`: `input_record`'s entries, the windows given by the caller first."
+    return {**(inp or {}), 'windows': windows if windows is not None else (inp or {}).get('windows')}
+
 def write_model_folder(learn, # a trained Learner from `train`
                        out:str|Path, # the folder to write (`train` gives the temporary folder that becomes the model folder)
                        task:str, # 'clot' or 'ich'
@@ -269,7 +285,7 @@ def write_model_folder(learn, # a trained Learner from `train`
     split = learn.table.split.value_counts().to_dict()
     try:
         save_bundle(learn.model, out, dict(task=task, labels=spec['labels'], size=size, **NORM,
-                    preprocessing=dict(windows=info.pop('windows', None)), best_epoch=learn.best_epoch,
+                    preprocessing=_preprocessing(info.pop('image_input', None), info.pop('windows', None)), best_epoch=learn.best_epoch,
                     valid=best, split_rows=split, clotlib_version=__import__('clotlib').__version__, **info))
         write_csv(h, out/'metrics.csv')
         write_csv(learn.table[[spec['id'], 'path', spec['group'], 'split']] if spec['group'] in learn.table
@@ -323,6 +339,18 @@ def table_for(src:str|Path, # DATA (tiles.csv / index.csv), a CSV with a path co
     if 'path' not in df: raise ValueError(f'{src} has no path column')
     return df.reset_index(drop=True), root
 
+# %% ../../nbs/52_learn.train.ipynb #chkwin01
+def check_windows(cfg:dict, # a model's config.json
+                  df:pd.DataFrame, # the rows to predict (index.csv of `clotlib window` has a `windows` column)
+                  where # the data, for the message
+                 ) -> None:
+    "Refuse, in one line, images rendered with other windows than the model's training images (where both are known)."
+    mw = (cfg.get('preprocessing') or {}).get('windows')
+    if not mw or str(mw).startswith('mixed') or 'windows' not in df or not df['windows'].notna().any(): return
+    other = sorted(set(df['windows'].dropna().astype(str)) - {str(mw)})
+    if other: raise ValueError(f"{where}: images rendered with windows {' and '.join(other)}, but the model was trained on images rendered with "
+                               f"{mw}: render the DICOMs again with `clotlib window --windows {mw}` (a model reads only what it was trained on)")
+
 # %% ../../nbs/52_learn.train.ipynb #3875c19a
 @torch.no_grad()
 def predict_table(model:str|Path|tuple, # a model folder, or (model, config) from `load_bundle`
@@ -340,6 +368,7 @@ def predict_table(model:str|Path|tuple, # a model folder, or (model, config) fro
     task = task or cfg['task']
     if isinstance(src, pd.DataFrame): df, root = src.reset_index(drop=True), Path(root or '.')
     else: df, root = table_for(src, task)
+    check_windows(cfg, df, src if not isinstance(src, pd.DataFrame) else root)
     df, skipped = check_images(df, root)
     df = df.drop(columns=[c for c in cfg['labels'] if c in df])      # probabilities replace any label columns
     if num_workers is None: num_workers = 1 if (os.cpu_count() or 1) > 1 else 0

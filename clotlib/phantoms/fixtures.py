@@ -13,7 +13,7 @@ from ..core import data_path, cache_key, code_digest, write_csv
 from ..parallel import DirLock
 
 # %% auto #0
-__all__ = ['realdata_path', 'phantom_folder', 'phantom_ct', 'learn_code', 'phantom_model']
+__all__ = ['phantom_model', 'realdata_path', 'phantom_folder', 'phantom_ct', 'learn_code', 'cached_model']
 
 # %% ../../nbs/05_phantoms.fixtures.ipynb #6a6602b4
 def _realdata_root() -> Path|None:
@@ -61,7 +61,7 @@ def _phantom_window(d:Path, kw:dict):
     from clotlib.ct.windowing import window_cmd
     make_phantom_ct(d/'src', studies=kw['studies'], seed=kw['seed'], slices=kw['slices'], progress=False, workers=2,
                     matrix=kw.get('matrix'), subtype_rates={'epidural': kw['epidural']} if 'epidural' in kw else None)
-    window_cmd(d/'src', d/'tmp', size=kw['size'], workers=2)
+    window_cmd(d/'src', d/'tmp', size=kw['size'], workers=2, **({'windows': kw['windows']} if 'windows' in kw else {}))
     if 'negatives' not in kw: return
     idx = pd.read_csv(d/'tmp'/'index.csv')
     bleed = idx.groupby('StudyInstanceUID')['any'].transform('max') > 0
@@ -94,10 +94,10 @@ def learn_code(*more:str # more module files of `clotlib.learn` (e.g. 'sequence.
     "Digest of the learn modules a cached model depends on."
     import clotlib.learn
     files = ('data.py', 'models.py', 'train.py') + tuple(more)
-    return code_digest(*(Path(clotlib.learn.__file__).parent/f for f in files))
+    return code_digest(*(Path(clotlib.learn.__file__).parent/f for f in files), Path(clotlib.learn.__file__).parent.parent/'ensemble.py')
 
 # %% ../../nbs/05_phantoms.fixtures.ipynb #82554391
-def phantom_model(data, # a `clotlib window` (index.csv) or `clotlib tile` (tiles.csv) folder
+def cached_model(data, # a `clotlib window` / `clotlib index ich` (index.csv) or `clotlib tile` (tiles.csv) folder
                   name:str, # a readable prefix of the cache folder
                   fn=None, # the training function: `clotlib.learn.train.train` (default) or `clotlib.learn.sequence.train_stack`
                   **kw # its parameters
@@ -114,3 +114,5 @@ def phantom_model(data, # a `clotlib window` (index.csv) or `clotlib tile` (tile
             shutil.rmtree(d/'model', ignore_errors=True)
             fn(data, out=d/'model', num_workers=0, **({'export_pkl': False} if fn is train else {}), **kw)
     return d/'model'
+
+phantom_model = cached_model       # the name the phantom pages use

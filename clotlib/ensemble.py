@@ -40,13 +40,17 @@ def truth_columns(task:str) -> list:
     return ['label'] if prob_columns(task) == list(CLOT_CLASSES) else [TRUE_PREFIX + l for l in ICH_LABELS]
 
 # %% ../nbs/60_ensemble.ipynb #efeb06a3
+def _need(frame:pd.DataFrame, cols:list, why:str) -> list:
+    "`cols`, or a `ValueError` (`why` with `{}` replaced by the missing ones) when `frame` lacks some of them."
+    miss = [c for c in cols if c not in frame.columns]
+    if miss: raise ValueError(why.replace('{}', str(miss), 1))
+    return cols
+
 def truth(frame:pd.DataFrame, # a prediction frame with truth columns
           task:str # 'clot' or 'ich'
          ) -> np.ndarray:
     "The truth of `frame`: 0/1 with 1 = LAA (clot) or an `(N, 6)` 0/1 array (ich); `ValueError` if it has none."
-    cols = truth_columns(task)
-    miss = [c for c in cols if c not in frame.columns]
-    if miss: raise ValueError(f'the predictions carry no truth (columns {miss} missing): score them with the label file instead')
+    cols = _need(frame, truth_columns(task), 'the predictions carry no truth (columns {} missing): score them with the label file instead')
     if task == 'clot': return strip_targets(frame['label'].to_numpy())
     return frame[cols].to_numpy().astype(int)
 
@@ -54,9 +58,7 @@ def prob_matrix(frame:pd.DataFrame, # a prediction frame
                 task:str # 'clot' or 'ich'
                ) -> np.ndarray:
     "The probabilities of `frame` as `(N, L)` floats, checked; clot rows rescaled to sum 1."
-    cols = prob_columns(task)
-    miss = [c for c in cols if c not in frame.columns]
-    if miss: raise ValueError(f'the predictions lack probability columns {miss} (they have {list(frame.columns)})')
+    cols = _need(frame, prob_columns(task), 'the predictions lack probability columns {} (they have ' + f'{list(frame.columns)})')
     P = check_probabilities(frame[cols].to_numpy(), 'predictions', rescaled=task == 'clot')
     if task == 'clot':
         s = P.sum(1, keepdims=True)

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 # %% auto #0
-__all__ = ['PNG_LEVEL', 'PNG_FILTERS', 'JPEG_QUALITY', 'IMAGE_FORMATS', 'clotlib_home', 'data_path', 'seed_everything',
-           'atomic_write', 'atomic_path', 'cache_key', 'code_digest', 'NothingDone', 'BatchError', 'Interrupted',
-           'one_line', 'write_csv', 'safe_name', 'peak_rss_mb', 'png_bytes', 'jpeg_bytes', 'write_image', 'write_png',
-           'check_arg', 'read_csv_checked', 'pid_alive', 'FileLock', 'atomic_dir', 'small_figure', 'as_jpeg']
+__all__ = ['TRIM_EVERY', 'PNG_LEVEL', 'PNG_FILTERS', 'JPEG_QUALITY', 'IMAGE_FORMATS', 'clotlib_home', 'data_path',
+           'seed_everything', 'atomic_write', 'atomic_path', 'cache_key', 'code_digest', 'NothingDone', 'BatchError',
+           'Interrupted', 'one_line', 'write_csv', 'safe_name', 'peak_rss_mb', 'trim_heap', 'png_bytes', 'jpeg_bytes',
+           'write_image', 'write_png', 'check_arg', 'read_csv_checked', 'read_csv_chunks', 'pid_alive', 'FileLock',
+           'atomic_dir', 'small_figure', 'as_jpeg']
 
 # %% ../nbs/00_core.ipynb #a2e9bf54
 def clotlib_home() -> Path:
@@ -142,6 +143,16 @@ def peak_rss_mb() -> float:
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return max(me, kids)/1024
 
+# %% ../nbs/00_core.ipynb #7469f787
+TRIM_EVERY = 64          # tiles between two `trim_heap` calls while a slide is tiled
+
+def trim_heap() -> bool:
+    "Hand freed heap pages back to the system (glibc `malloc_trim`); False where that is not glibc or nothing was freed."
+    if not sys.platform.startswith('linux'): return False
+    import ctypes
+    try: return bool(ctypes.CDLL(None).malloc_trim(0))
+    except (OSError, AttributeError): return False
+
 # %% ../nbs/00_core.ipynb #d108f178
 PNG_LEVEL = 1        # zlib-ng level of `png_bytes`: 1 fastest, 9 smallest
 PNG_FILTERS = {'none': 0, 'sub': 1, 'up': 2}
@@ -252,15 +263,14 @@ def _line_fields(data:bytes):
     keep = ~blank
     return np.arange(1, len(starts) + 1)[keep], (n_comma + 1)[keep]
 
-def read_csv_checked(path:str|Path, # a CSV file with a header row
-                     columns:list, # columns that must be present
-                     what:str='CSV file' # how the file is called in messages
-                    ) -> tuple:
-    "`(table, problems)`: every column as text (blanks as ''), a `line` column; ragged rows left out as problems."
+def _checked_table(data:bytes, # the CSV's bytes (a header line, then rows)
+                   path:Path, # the file, for messages
+                   columns:list, # columns that must be present
+                   what:str, # how the file is called in messages
+                   shift:int=0 # added to the line numbers of the rows (not the header): where `data` sits in the file
+                  ) -> tuple:
+    "`read_csv_checked`'s work on bytes already read."
     import pandas as pd, csv as pycsv, io
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f'{path}: no such {what}')
-    data = path.read_bytes()
     if not data.strip(): raise ValueError(f'{path}: empty {what} (expected a header with {", ".join(columns)})')
     try: text = data.decode('utf-8-sig')
     except UnicodeDecodeError as e: raise ValueError(f'{path}: not a text {what} ({one_line(e)})') from None
@@ -269,8 +279,8 @@ def read_csv_checked(path:str|Path, # a CSV file with a header row
         lines, nf = _line_fields(text.encode())
         header_n = int(nf[0]); bad = nf != header_n; bad[0] = False
         for ln, n in zip(lines[bad], nf[bad]):
-            problems.append((f'{path}:{ln}', f'ragged row: {n} fields, the header has {header_n}'))
-        good = lines[~bad][1:]
+            problems.append((f'{path}:{ln + shift}', f'ragged row: {n} fields, the header has {header_n}'))
+        good = lines[~bad][1:] + shift
         try: df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skiprows=(lines[bad] - 1).tolist(),
                               skip_blank_lines=True)
         except Exception as e: raise ValueError(f'{path}: unreadable {what} ({one_line(e)})') from None
@@ -281,8 +291,8 @@ def read_csv_checked(path:str|Path, # a CSV file with a header row
         if not out: raise ValueError(f'{path}: empty {what} (expected a header with {", ".join(columns)})')
         header = out[0][1]; keep = []
         for ln, r in out[1:]:
-            if len(r) != len(header): problems.append((f'{path}:{ln}', f'ragged row: {len(r)} fields, the header has {len(header)}'))
-            else: keep.append((ln, r))
+            if len(r) != len(header): problems.append((f'{path}:{ln + shift}', f'ragged row: {len(r)} fields, the header has {len(header)}'))
+            else: keep.append((ln + shift, r))
         df = pd.DataFrame([r for _, r in keep], columns=header, dtype=str); good = [ln for ln, _ in keep]
     df.columns = [str(c).strip() for c in df.columns]
     missing = [c for c in columns if c not in df.columns]
@@ -291,6 +301,38 @@ def read_csv_checked(path:str|Path, # a CSV file with a header row
                          f'(found: {", ".join(df.columns) or "none"})')
     df['line'] = list(good)
     return df.reset_index(drop=True), problems
+
+def read_csv_checked(path:str|Path, # a CSV file with a header row
+                     columns:list, # columns that must be present
+                     what:str='CSV file' # how the file is called in messages
+                    ) -> tuple:
+    "`(table, problems)`: every column as text (blanks as ''), a `line` column; ragged rows left out as problems."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f'{path}: no such {what}')
+    return _checked_table(path.read_bytes(), path, columns, what)
+
+
+# %% ../nbs/00_core.ipynb #6e15cd59
+def read_csv_chunks(path:str|Path, # a CSV file with a header row
+                    columns:list, # columns that must be present
+                    what:str='CSV file', # how the file is called in messages
+                    lines:int=20_000 # lines per block
+                   ):
+    "Yield `(table, problems)` per block of about `lines` lines, each as `read_csv_checked` reads a file (the file's line numbers)."
+    import itertools
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f'{path}: no such {what}')
+    with open(path, 'rb') as f:
+        first = b''.join(itertools.islice(f, lines))
+        while not first.strip() and (more := b''.join(itertools.islice(f, lines))): first += more   # blank lines before the header
+        yield _checked_table(first, path, columns, what)         # checks the header; raises on an empty file
+        header = next(l for l in first.splitlines(keepends=True) if l.strip())
+        if not header.endswith(b'\n'): return
+        header = header.removeprefix(b'\xef\xbb\xbf')
+        done = first.count(b'\n')
+        while block := b''.join(itertools.islice(f, lines)):
+            yield _checked_table(header + block, path, columns, what, shift=done - 1)
+            done += block.count(b'\n')
 
 # %% ../nbs/00_core.ipynb #97b28100
 def pid_alive(pid:int # a process id on this machine

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Callable, Iterable
 from .core import BatchError, Interrupted, NothingDone, one_line, pid_alive, FileLock
-from .core import cache_key, atomic_write, write_csv, safe_name, check_arg
+from .core import cache_key, atomic_write, write_csv, safe_name, check_arg, trim_heap
 
 # %% auto #0
 __all__ = ['DASK_CONNECT_TIMEOUT', 'DASK_WORKER_TIMEOUT', 'DASK_LOST_TIMEOUT', 'LOCK_NAME', 'ItemError', 'MapResult',
@@ -61,13 +61,20 @@ class _CacheLog:
     def close(self):
         if self.f is not None: self.f.close()
 
-def _read_cache(folder) -> dict:
-    "All results cached in `folder`: key -> result (later files win; lines that do not parse are ignored)."
+_STALE = object()   # a cached result that is no longer good (`valid` said no)
+
+def _read_cache(folder, # the cache folder
+                keys:set|None=None, # only these keys (None: all)
+                use:Callable|None=None # result -> what to hold for it (None: the result), applied as each line is read
+               ) -> dict:
+    "Results cached in `folder`: key -> result (later files win; lines that do not parse are ignored), read line by line."
     got = {}
     for p in sorted(Path(folder).glob('*.jsonl'), key=lambda p: p.stat().st_mtime_ns):
-        for line in p.read_text(encoding='utf-8', errors='replace').splitlines():
-            try: e = json.loads(line); got[e['key']] = e['result']
-            except (ValueError, KeyError, TypeError): pass          # a line cut short by a crash
+        with open(p, encoding='utf-8', errors='replace') as f:
+            for line in f:
+                try: e = json.loads(line); k = e['key']
+                except (ValueError, KeyError, TypeError): continue     # a line cut short by a crash
+                if keys is None or k in keys: got[k] = e['result'] if use is None else use(e['result'])
     return got
 
 # %% ../nbs/04_parallel.ipynb #2cf7d072
@@ -107,6 +114,7 @@ def _call_chunk(f, chunk, cache_dir=None):
         return out
     finally:
         if log is not None: log.close()
+        trim_heap()                                      # a long-lived worker hands freed buffers back (see `trim_heap`)
 
 # %% ../nbs/04_parallel.ipynb #4c86a241
 DASK_CONNECT_TIMEOUT = 10.  # s to reach a scheduler before giving up (env CLOTLIB_DASK_CONNECT_TIMEOUT)
@@ -282,7 +290,8 @@ def parallel_map(f:Callable, # function of one item; must be picklable (module-l
                  name:Callable=str, # item -> name used in error reports
                  desc:str='', # progress bar label
                  progress:bool=True, # show a progress bar
-                 worker_timeout:float|None=None # Dask: s without any worker before `BatchError` (default `DASK_WORKER_TIMEOUT`)
+                 worker_timeout:float|None=None, # Dask: s without any worker before `BatchError` (default `DASK_WORKER_TIMEOUT`)
+                 keep:Callable|None=None # result -> what `MapResult.results` holds for it (default: the result; the cache keeps it whole)
                 ) -> MapResult:
     "Map `f` over `items` in parallel; failures become `ItemError`s, finished items are cached."
     from tqdm import tqdm
@@ -290,14 +299,15 @@ def parallel_map(f:Callable, # function of one item; must be picklable (module-l
     if workers is not None and (not isinstance(workers, int) or workers < 0):
         raise ValueError(f'workers must be an integer >= 0 (0 = in this process), got {workers!r}')
     res, errors, todo, n_cached = [None]*len(items), [], [], 0
-    key, cached = key or cache_key, {}
+    key, cached, keep = key or cache_key, {}, keep or (lambda r: r)
+    keys = [key(item) for item in items] if cache_dir else [None]*len(items)
     if cache_dir:
         cache_dir = str(cache_dir); Path(cache_dir).mkdir(parents=True, exist_ok=True)
-        cached = _read_cache(cache_dir)
-    for i, item in enumerate(items):
-        k = key(item) if cache_dir else None
-        if k in cached and (valid is None or valid(cached[k])): res[i] = cached[k]; n_cached += 1
+        cached = _read_cache(cache_dir, set(keys), lambda r: keep(r) if valid is None or valid(r) else _STALE)
+    for i, (item, k) in enumerate(zip(items, keys)):
+        if cached.get(k, _STALE) is not _STALE: res[i] = cached[k]; n_cached += 1
         else: todo.append((i, item, k))
+    del cached, keys
     if workers is None: workers = os.cpu_count() or 1
     workers, done = min(workers, len(todo)), n_cached
     runs = None
@@ -308,11 +318,11 @@ def parallel_map(f:Callable, # function of one item; must be picklable (module-l
                     else _run_dask(f, todo, scheduler, bar, cache_dir, worker_timeout))
             for i, (status, out) in runs:
                 if status == 'err': errors.append(ItemError(name(items[i]), out))
-                else: res[i] = out
+                else: res[i] = keep(out)
                 done += 1
     except KeyboardInterrupt as e:
         if cache_dir and scheduler is None and workers:           # local workers cache each item as it finishes
-            got = _read_cache(cache_dir); done = n_cached + sum(k in got for _, _, k in todo)
+            done = n_cached + len(_read_cache(cache_dir, {k for _, _, k in todo}, use=lambda r: None))
         raise _interrupted(e, done, len(items)) from None
     except BatchError as e: raise BatchError(f'{e} ({done} of {len(items)} items done, rerun to resume)') from None
     finally:

@@ -12,7 +12,7 @@ import pandas as pd
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
-from ..core import cache_key, read_csv_checked
+from ..core import cache_key, read_csv_checked, read_csv_chunks
 from ..parallel import parallel_map
 from ..reference import ICH_LABELS, ICH_SUBTYPES
 
@@ -281,11 +281,8 @@ def sort_series(df:pd.DataFrame # a `dicom_table`
     return df
 
 # %% ../../nbs/20_ct.dicom.ipynb #972dcd44
-def read_labels(csv:str|Path # Kaggle `stage_2_train.csv` (columns ID, Label)
-               ) -> pd.DataFrame:
-    "Long Kaggle labels -> wide: one row per ID, one int column per subtype in `ICH_LABELS`; unusable rows in `.attrs['problems']`."
-    df, problems = read_csv_checked(csv, ['ID', 'Label'], 'label file')
-    where = lambda ln: f'{csv}:{ln}'
+def _label_block(df:pd.DataFrame, problems:list, where) -> tuple:
+    "One block of long labels -> (image IDs, subtype column, label, line) of its usable rows; the others added to `problems`."
     ids, lab, ln = df['ID'].str.strip().to_numpy(object), df['Label'].str.strip().to_numpy(object), df['line'].to_numpy()
     parts = [s.rsplit('_', 1) if '_' in s else (s, '') for s in ids]
     img = np.array([p[0] for p in parts], object); sub = np.array([p[1] for p in parts], object)
@@ -297,13 +294,27 @@ def read_labels(csv:str|Path # Kaggle `stage_2_train.csv` (columns ID, Label)
                else 'blank Label' if lab[k] == '' else f'Label {lab[k]!r} is not 0 or 1')
         problems.append((where(ln[k]), f'{why} for {ids[k]}' if why.startswith(('blank L', 'Label')) else why))
     ok = ~(bad_id | bad_sub | bad_val)
-    img, col, val, ln = img[ok], col[ok].astype(np.int64), val[ok].astype(np.int64), ln[ok]
-    row, uid = pd.factorize(pd.Series(img, dtype=object), sort=False)       # IDs in order of first appearance
-    w = np.full((len(uid), len(ICH_LABELS)), -1, np.int64)                     # -1: no label row
+    return img[ok], col[ok].astype(np.int8), val[ok].astype(np.int8), ln[ok].astype(np.int64)
+
+def read_labels(csv:str|Path, # Kaggle `stage_2_train.csv` (columns ID, Label)
+                lines:int=20_000 # lines read at a time (memory stays flat in the file's length)
+               ) -> pd.DataFrame:
+    "Long Kaggle labels -> wide: one row per ID, one int column per subtype in `ICH_LABELS`; unusable rows in `.attrs['problems']`."
+    where, problems, blocks = (lambda ln: f'{csv}:{ln}'), [], []
+    for df, probs in read_csv_chunks(csv, ['ID', 'Label'], 'label file', lines):
+        problems += probs
+        img, col, val, ln = _label_block(df, problems, where); del df
+        codes, uniq = pd.factorize(pd.Series(img, dtype=object), sort=False)   # each block: its IDs once, and codes
+        blocks.append((codes, np.asarray(uniq, object), col, val, ln))
+    g, uid = pd.factorize(pd.Series(np.concatenate([b[1] for b in blocks]), dtype=object), sort=False)  # in order of first appearance
+    offs = np.cumsum([0] + [len(b[1]) for b in blocks])
+    row = np.concatenate([g[o + b[0]] for o, b in zip(offs, blocks)])
+    col, val, ln = (np.concatenate([b[k] for b in blocks]) for k in (2, 3, 4)); del blocks
+    w = np.full((len(uid), len(ICH_LABELS)), -1, np.int8)                      # -1: no label row
     lo = np.full_like(w, 2); hi = np.full_like(w, -1)
     np.minimum.at(lo, (row, col), val); np.maximum.at(hi, (row, col), val)
     clash = (lo <= 1) & (lo != hi)                                              # two rows, two different labels
-    w = np.where(clash, -1, np.where(hi >= 0, hi, -1))
+    w = np.where(clash, -1, np.where(hi >= 0, hi, -1)).astype(np.int64)
     if clash.any():
         for k in np.flatnonzero(clash[row, col]):
             problems.append((where(ln[k]), f'conflicting labels for {uid[row[k]]}_{ICH_LABELS[col[k]]}: the rows say 0 and 1 (left empty)'))
@@ -322,5 +333,6 @@ def find_dicoms(src:str|Path # a DICOM folder, or a Kaggle folder with stage_2_t
     csv = src/'stage_2_train.csv'
     if csv.is_file() and (src/'stage_2_train').is_dir(): root = src/'stage_2_train'
     else: root, csv = src, None
-    files = sorted(p for p in root.rglob('*') if p.suffix.lower() in ('.dcm', '.dicom') and p.is_file())
+    files = sorted(os.path.join(d, n) for d, _, names in os.walk(root) for n in names      # strings: ~0.5 KB less per file than Paths
+                   if n.lower().endswith(('.dcm', '.dicom')) and os.path.isfile(os.path.join(d, n)))
     return files, csv

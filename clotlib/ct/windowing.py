@@ -4,7 +4,7 @@
 
 # %% ../../nbs/21_ct.windowing.ipynb #64b91b7a
 from __future__ import annotations
-import time, functools, threading
+import sys, time, functools, threading
 from pathlib import Path
 from collections import namedtuple
 from types import SimpleNamespace
@@ -272,6 +272,10 @@ def _window_item(item) -> dict:
 
 
 # %% ../../nbs/21_ct.windowing.ipynb #d30b00ee
+def _index_row(cols:list, r:dict) -> tuple:
+    "What `window` holds of one item's result: its index columns as a tuple, the IDs a series shares stored once (`sys.intern`)."
+    return tuple(sys.intern(r[c]) if c in ('PatientID', 'StudyInstanceUID', 'SeriesInstanceUID') else r[c] for c in cols)
+
 def _neighbour_items(meta:pd.DataFrame) -> list:
     "(prev, src, next) path triples from a metadata table, per series in z order, edges repeated."
     out = []
@@ -315,14 +319,16 @@ def window_cmd(src, # folder of DICOMs, or a Kaggle folder with stage_2_train.cs
                     except DicomError as e: b.skip(p, f'DicomError: {e}'); ok.append(False)
                 meta = meta[ok]
             triples = _neighbour_items(meta) if len(meta) else []
-        else: triples = [(None, str(f), None) for f in files]
-        items = [(s, p, n, str(b.dst), params) for p, s, n in triples]
+        else: triples = [(None, f, None) for f in files]
+        del files
+        dst, extra = str(b.dst), (['window_level', 'window_width'] if own else [])   # with `dicom`: each file's own window
+        items = [(s, p, n, dst, params) for p, s, n in triples]; del triples
+        cols = ['ID', 'path', 'PatientID', 'StudyInstanceUID', 'SeriesInstanceUID', 'z', 'src', 'rows', 'cols', 'pxrepr_fixed'] + extra
         key = lambda it: cache_key(it[0], what='window', prev=it[1] and cache_key(it[1]), next=it[2] and cache_key(it[2]), **params)
         r = b.map(_window_item, items, key=key, name=lambda it: it[0], cache='png', desc='window',
-                  workers=workers, scheduler=scheduler, progress=progress)
-        extra = ['window_level', 'window_width'] if own else []       # with `dicom`: each file's own window
-        index = pd.DataFrame(r.ok, columns=['ID', 'path', 'PatientID', 'StudyInstanceUID', 'SeriesInstanceUID', 'z',
-                                            'src', 'rows', 'cols', 'pxrepr_fixed'] + extra)
+                  workers=workers, scheduler=scheduler, progress=progress, keep=functools.partial(_index_row, cols))
+        del items
+        index = pd.DataFrame(r.ok, columns=cols); r.results = None
         dup = index.ID.duplicated(keep=False)               # two files, one ID: the PNG is ambiguous, drop both
         if dup.any():
             for n in set(index.path[dup]): (b.dst/n).unlink(missing_ok=True)

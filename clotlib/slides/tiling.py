@@ -8,7 +8,7 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
-from ..core import NothingDone, cache_key, safe_name, check_arg, write_image, IMAGE_FORMATS
+from ..core import NothingDone, cache_key, safe_name, check_arg, write_image, IMAGE_FORMATS, trim_heap, TRIM_EVERY
 from ..parallel import Batch
 from .io import Slide, SLIDE_EXTS
 from .tissue import TILE_SIZE, MIN_TISSUE, darkness, tile_grid, mask_fractions, slide_mask, slide_inputs
@@ -97,9 +97,10 @@ def tile_slide(path:str|Path, # slide file
         todo = [k for k in range(len(xy)) if frac[k] >= min_tissue]       # background tiles are never decoded
         rows = []
         with ThreadPoolExecutor(max(1, threads)) as ex:                    # libvips, cv2 and zlib-ng release the GIL
-            for r, why in ex.map(one, todo):
+            for k, (r, why) in enumerate(ex.map(one, todo), 1):
                 if why: stats[why.replace(' ', '_')] += 1
                 else: rows += r; stats['kept'] += 1
+                if k % TRIM_EVERY == 0: trim_heap()                          # memory flat in the slide's area (see `trim_heap`)
     if not rows: raise ValueError(f"no tissue tiles: {stats['grid']} tiles, {stats['background']} background, "
                                   f"{stats['low_contrast']} low contrast, {stats['little_tissue']} little tissue")
     _remove_stale(out, image_id, {Path(r['path']).name for r in rows})

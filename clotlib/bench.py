@@ -280,12 +280,16 @@ def _met(value:float, target) -> bool:
     op, t = target if isinstance(target, (list, tuple)) else ('>=', target)
     return value >= t if op == '>=' else value <= t
 
-def bench_cmd(what:str, # 'slides', 'ct' or 'loader'
-              out:str|None=None # scratch folder (default: temporary)
+def bench_cmd(what:str, # 'slides', 'ct', 'loader' or 'scale'
+              out:str|None=None, # scratch folder (default: temporary)
+              quick:bool=False # scale: the test run's small sizes (no targets)
              ) -> str:
     "`clotlib bench`: run one benchmark, print its JSON on stdout, return a summary line."
     from clotlib.core import NothingDone
     fns = {'ct': bench_ct, 'slides': bench_slides, 'loader': bench_loader}
+    if what == 'scale':
+        from clotlib.scale import bench_scale                # cost curves: the [scale](83_scale.ipynb) page
+        fns['scale'] = lambda out: bench_scale(out, quick)
     if what not in fns: raise NothingDone(f'the {what} benchmark is not built yet (available: {", ".join(fns)})')
     res = fns[what](out)
     print(json.dumps(res, indent=1))

@@ -119,7 +119,7 @@ COMMANDS = {
         example='clotlib results runs --out results', args=[]),
     ('bench',): dict(target='clotlib.bench:bench_cmd',
         help='side-by-side throughput ratios, JSON on stdout', example='clotlib bench slides 2>/dev/null',
-        args=[_a('what', choices=['slides', 'ct', 'loader'])]),
+        args=[_a('what', choices=['slides', 'ct', 'loader', 'scale'])]),
 }
 
 def _train(neighbours:int=0, **kw) -> str:

@@ -11,9 +11,9 @@ from typing import Any, Callable, Iterable
 # %% auto #0
 __all__ = ['TRIM_EVERY', 'PNG_LEVEL', 'PNG_FILTERS', 'JPEG_QUALITY', 'IMAGE_FORMATS', 'clotlib_home', 'data_path',
            'seed_everything', 'atomic_write', 'atomic_path', 'cache_key', 'code_digest', 'NothingDone', 'BatchError',
-           'Interrupted', 'one_line', 'write_csv', 'safe_name', 'peak_rss_mb', 'trim_heap', 'png_bytes', 'jpeg_bytes',
-           'write_image', 'write_png', 'check_arg', 'read_csv_checked', 'read_csv_chunks', 'pid_alive', 'FileLock',
-           'atomic_dir', 'small_figure', 'as_jpeg']
+           'Interrupted', 'one_line', 'write_csv', 'safe_name', 'peak_rss_mb', 'trim_heap', 'system_arrow_pool',
+           'object_strings', 'png_bytes', 'jpeg_bytes', 'write_image', 'write_png', 'check_arg', 'read_csv_checked',
+           'read_csv_chunks', 'pid_alive', 'FileLock', 'atomic_dir', 'small_figure', 'as_jpeg']
 
 # %% ../nbs/00_core.ipynb #a2e9bf54
 def clotlib_home() -> Path:
@@ -143,8 +143,8 @@ def peak_rss_mb() -> float:
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return max(me, kids)/1024
 
-# %% ../nbs/00_core.ipynb #7469f787
-TRIM_EVERY = 64          # tiles between two `trim_heap` calls while a slide is tiled
+# %% ../nbs/00_core.ipynb #dfbd1129
+TRIM_EVERY = int(os.environ.get('CLOTLIB_TRIM_EVERY', 64))   # tiles between two `trim_heap` calls while a slide is tiled (0: never)
 
 def trim_heap() -> bool:
     "Hand freed heap pages back to the system (glibc `malloc_trim`); False where that is not glibc or nothing was freed."
@@ -152,6 +152,18 @@ def trim_heap() -> bool:
     import ctypes
     try: return bool(ctypes.CDLL(None).malloc_trim(0))
     except (OSError, AttributeError): return False
+
+def system_arrow_pool() -> bool:
+    "pyarrow (pandas' string columns) on the system allocator, whose freed pages `trim_heap` can hand back; False without pyarrow."
+    try: import pyarrow as pa
+    except ImportError: return False
+    if pa.default_memory_pool().backend_name != 'system': pa.set_memory_pool(pa.system_memory_pool())
+    return True
+
+def object_strings():
+    "A context in which pandas keeps text as Python strings, not pyarrow buffers: building a large index this way leaves far less resident memory behind."
+    import pandas as pd
+    return pd.option_context('future.infer_string', False)
 
 # %% ../nbs/00_core.ipynb #d108f178
 PNG_LEVEL = 1        # zlib-ng level of `png_bytes`: 1 fastest, 9 smallest
@@ -312,7 +324,7 @@ def read_csv_checked(path:str|Path, # a CSV file with a header row
     return _checked_table(path.read_bytes(), path, columns, what)
 
 
-# %% ../nbs/00_core.ipynb #6e15cd59
+# %% ../nbs/00_core.ipynb #9226817e
 def read_csv_chunks(path:str|Path, # a CSV file with a header row
                     columns:list, # columns that must be present
                     what:str='CSV file', # how the file is called in messages

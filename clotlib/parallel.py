@@ -7,10 +7,10 @@ from __future__ import annotations
 import os, re, sys, json, time, uuid, signal, threading, contextlib
 from pathlib import Path
 from dataclasses import dataclass, field
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed, wait, FIRST_COMPLETED
 from typing import Any, Callable, Iterable
 from .core import BatchError, Interrupted, NothingDone, one_line, pid_alive, FileLock
-from .core import cache_key, atomic_write, write_csv, safe_name, check_arg, trim_heap
+from .core import cache_key, atomic_write, write_csv, safe_name, check_arg, trim_heap, system_arrow_pool
 
 # %% auto #0
 __all__ = ['DASK_CONNECT_TIMEOUT', 'DASK_WORKER_TIMEOUT', 'DASK_LOST_TIMEOUT', 'LOCK_NAME', 'ItemError', 'MapResult',
@@ -251,8 +251,12 @@ def _run_local(f, todo, workers, bar, cache_dir):
         return
     ex = ProcessPoolExecutor(workers, mp_context=_mp_context(f), initializer=_worker_init, initargs=(os.getpid(),))
     try:
-        for fut in as_completed([ex.submit(_call_chunk, f, ch, cache_dir) for ch in _chunks(todo, workers)]):
-            out = fut.result(); bar.update(len(out)); yield from out
+        pending = {ex.submit(_call_chunk, f, ch, cache_dir) for ch in _chunks(todo, workers)}
+        while pending:                                    # not `as_completed`: it keeps every future, and so every result, to the end
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                out = fut.result(); bar.update(len(out)); yield from out
+            del done, fut, out
     except BaseException:                                 # interrupted (or closed early): stop the workers now
         for p in list((getattr(ex, '_processes', None) or {}).values()):
             with contextlib.suppress(Exception): p.kill()
@@ -416,6 +420,7 @@ class Batch:
         if src_is == 'file' and not self.src.is_file(): raise FileNotFoundError(f'no such file: {self.src}')
         if self.dst.exists() and not self.dst.is_dir(): raise BatchError(f'{self.dst} is a file: DST must be a folder')
         self.skipped, self.lock, self.n_cleaned, self.maps = [], None, 0, []
+        system_arrow_pool()                                # the run's tables: memory that can be handed back (`trim_heap`)
 
     def __enter__(self):
         try: self.dst.mkdir(parents=True, exist_ok=True)

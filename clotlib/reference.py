@@ -9,8 +9,9 @@ from collections import namedtuple
 # %% auto #0
 __all__ = ['Source', 'SOURCES', 'CLOT_CLASSES', 'ICH_LABELS', 'ICH_SUBTYPES', 'TASKS', 'STRIP_CLASS_WEIGHTS', 'STRIP_CLIP',
            'WRITEUP_A_CLASS_WEIGHTS', 'RSNA_WEIGHTS', 'STRIP_STATS', 'STRIP_CENTER_SLIDES', 'STRIP_IMAGES_PER_PATIENT',
-           'RSNA_STAGE2', 'RSNA_DATASET', 'RSNA_STAGE1_COUNTS', 'RSNA_PREVALENCE', 'A_TEST', 'LITERATURE',
-           'WRITEUP_A_CONFUSION', 'task_spec', 'patient_id_of', 'strip_prior', 'literature_prevalence', 'literature']
+           'RSNA_STAGE2', 'RSNA_DATASET', 'RSNA_STAGE1_COUNTS', 'RSNA_PREVALENCE', 'FULL_DATA', 'GPU_TRAIN_RATES',
+           'A_TEST', 'LITERATURE', 'WRITEUP_A_CONFUSION', 'task_spec', 'patient_id_of', 'strip_prior',
+           'literature_prevalence', 'literature']
 
 # %% ../nbs/03_reference.ipynb #749342b2
 Source = namedtuple('Source', 'cite url where')
@@ -42,6 +43,12 @@ SOURCES = {
     'rsna_dataset': Source('Flanders et al. (2020), Construction of a Machine Learning Dataset through Collaboration: The RSNA 2019 Brain CT Hemorrhage Challenge, Radiology: Artificial Intelligence 2(3):e190211; RSNA AI-Challenge-Data wiki',
                            'https://doi.org/10.1148/ryai.2020190211',
                            'Key Points (874,035 images, train and test); the RSNA wiki page of the dataset ("labeled over 25,000 exams")'),
+    'timm_train_bench': Source('timm training benchmark (Wightman et al., pytorch-image-models), RTX 3090, AMP, channels-last, PyTorch 1.12, CUDA 11.3',
+                               'https://github.com/huggingface/pytorch-image-models/blob/main/results/benchmark-train-amp-nhwc-pt112-cu113-rtx3090.csv',
+                               'rows resnet18 (3481.78 images/s, batch 512) and resnext50_32x4d (1001.03, batch 384), 224 px'),
+    'kaggle_data': Source('Kaggle data pages of the two competitions (Mayo Clinic STRIP AI 2022; RSNA Intracranial Hemorrhage Detection 2019, stage 2)',
+                          'https://www.kaggle.com/competitions/mayo-clinic-strip-ai/data',
+                          'dataset sizes as listed there (and on https://www.kaggle.com/competitions/rsna-intracranial-hemorrhage-detection/data)'),
     'rsna_1st': Source('RSNA 2019 1st place (SeuTao et al.); Wang et al. (2021), NeuroImage: Clinical 32:102785',
                        'https://github.com/SeuTao/RSNA2019_Intracranial-Hemorrhage-Detection',
                        'README.md; SequenceModel/seq_model.py; SequenceModel/check_oof.py (metric weights) @376afb4'),
@@ -97,6 +104,11 @@ RSNA_DATASET = dict(images=874_035, exams_at_least=25_000)   # all of it (train 
 RSNA_STAGE1_COUNTS = dict(images=674_258, epidural=2_761, intraparenchymal=32_564, intraventricular=23_766,
                           subarachnoid=32_122, subdural=42_496, any=97_103)
 RSNA_PREVALENCE = {k: RSNA_STAGE1_COUNTS[k]/RSNA_STAGE1_COUNTS['images'] for k in ICH_LABELS}   # fraction of images
+
+# %% ../nbs/03_reference.ipynb #e4a9dcb2
+FULL_DATA = dict(strip_slides=754, strip_gb=395, rsna_train=752_803, rsna_test=121_232, rsna_gb=450)   # SOURCES['kaggle_data']
+GPU_TRAIN_RATES = dict(card='NVIDIA RTX 3090, AMP, channels-last (timm benchmark)', size=224,
+                       rates=dict(resnet18=3_482, resnext50_32x4d=1_001))   # training images/s; SOURCES['timm_train_bench']
 
 # %% ../nbs/03_reference.ipynb #4213a467
 def strip_prior() -> dict:

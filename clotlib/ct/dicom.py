@@ -12,7 +12,7 @@ import pandas as pd
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
-from ..core import cache_key, read_csv_checked, read_csv_chunks
+from ..core import cache_key, read_csv_checked, read_csv_chunks, trim_heap
 from ..parallel import parallel_map
 from ..reference import ICH_LABELS, ICH_SUBTYPES
 
@@ -297,7 +297,7 @@ def _label_block(df:pd.DataFrame, problems:list, where) -> tuple:
     return img[ok], col[ok].astype(np.int8), val[ok].astype(np.int8), ln[ok].astype(np.int64)
 
 def read_labels(csv:str|Path, # Kaggle `stage_2_train.csv` (columns ID, Label)
-                lines:int=20_000 # lines read at a time (memory stays flat in the file's length)
+                lines:int=5_000 # lines read at a time (memory stays flat in the file's length)
                ) -> pd.DataFrame:
     "Long Kaggle labels -> wide: one row per ID, one int column per subtype in `ICH_LABELS`; unusable rows in `.attrs['problems']`."
     where, problems, blocks = (lambda ln: f'{csv}:{ln}'), [], []
@@ -322,6 +322,7 @@ def read_labels(csv:str|Path, # Kaggle `stage_2_train.csv` (columns ID, Label)
     if (w < 0).any(): out = out.where(out >= 0).astype('Int64')
     out.insert(0, 'ID', np.asarray(uid, object))
     out.attrs['problems'] = sorted(problems, key=lambda p: int(p[0].rsplit(':', 1)[1]))
+    trim_heap()                                                                 # the blocks' strings are garbage now: hand it back
     return out
 
 # %% ../../nbs/20_ct.dicom.ipynb #57418036

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 from pydicom.dataset import Dataset
-from ..core import NothingDone, cache_key, safe_name, check_arg, png_bytes, write_png, PNG_LEVEL
+from ..core import NothingDone, cache_key, safe_name, check_arg, png_bytes, write_png, PNG_LEVEL, object_strings
 from ..parallel import Batch
 from .dicom import read_dicom, stored_pixels, rescale_params, stored_to_hu, Rescale, to_size, SLICE_SIZE, header_window, DicomError
 from .dicom import dicom_table, sort_series, find_dicoms, read_labels
@@ -276,6 +276,17 @@ def _index_row(cols:list, r:dict) -> tuple:
     "What `window` holds of one item's result: its index columns as a tuple, the IDs a series shares stored once (`sys.intern`)."
     return tuple(sys.intern(r[c]) if c in ('PatientID', 'StudyInstanceUID', 'SeriesInstanceUID') else r[c] for c in cols)
 
+def _frame(r, # a `MapResult` holding `_index_row` tuples (emptied here)
+           cols:list, # their columns
+           block:int=10_000 # rows converted at a time
+          ) -> pd.DataFrame:
+    "The index table of a map's results, built a block at a time, each block's tuples freed as it is converted (memory: the table, not twice it)."
+    rows, r.results, parts = r.results, None, []
+    for k in range(0, len(rows), block):
+        parts.append(pd.DataFrame([t for t in rows[k:k + block] if t is not None], columns=cols))
+        rows[k:k + block] = [None]*len(rows[k:k + block])
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+
 def _neighbour_items(meta:pd.DataFrame) -> list:
     "(prev, src, next) path triples from a metadata table, per series in z order, edges repeated."
     out = []
@@ -304,9 +315,9 @@ def window_cmd(src, # folder of DICOMs, or a Kaggle folder with stage_2_train.cs
     check_arg('size', size, lo=1, integer=True, optional=True); check_arg('workers', workers, lo=0, integer=True, optional=True)
     b = Batch(src, dst, 'clotlib window', wait)
     files, csv = find_dicoms(b.src)
-    labels = read_labels(csv) if csv is not None else None           # checked before any work
+    with object_strings(): labels = read_labels(csv) if csv is not None else None    # checked before any work
     if not files: raise NothingDone(f'no DICOM files (.dcm/.dicom) under {b.src}')
-    with b:
+    with b, object_strings():                                        # text as Python strings: less memory left behind
         for where, why in (labels.attrs['problems'] if labels is not None else []): b.skip(where, why)
         params = dict(windows=DICOM if own else [tuple(w) for w in wins], neighbours=bool(neighbours), minmax=bool(minmax), size=size, crop=bool(crop))
         if neighbours:
@@ -323,20 +334,21 @@ def window_cmd(src, # folder of DICOMs, or a Kaggle folder with stage_2_train.cs
         del files
         dst, extra = str(b.dst), (['window_level', 'window_width'] if own else [])   # with `dicom`: each file's own window
         items = [(s, p, n, dst, params) for p, s, n in triples]; del triples
-        cols = ['ID', 'path', 'PatientID', 'StudyInstanceUID', 'SeriesInstanceUID', 'z', 'src', 'rows', 'cols', 'pxrepr_fixed'] + extra
+        cols = ['ID', 'path', 'PatientID', 'StudyInstanceUID', 'SeriesInstanceUID', 'z', 'rows', 'cols', 'pxrepr_fixed'] + extra
         key = lambda it: cache_key(it[0], what='window', prev=it[1] and cache_key(it[1]), next=it[2] and cache_key(it[2]), **params)
         r = b.map(_window_item, items, key=key, name=lambda it: it[0], cache='png', desc='window',
                   workers=workers, scheduler=scheduler, progress=progress, keep=functools.partial(_index_row, cols))
-        del items
-        index = pd.DataFrame(r.ok, columns=cols); r.results = None
+        src = [it[0] for it, t in zip(items, r.results) if t is not None]; del items   # the inputs' own strings, not copies
+        index = _frame(r, cols); index['src'] = src; del src
         dup = index.ID.duplicated(keep=False)               # two files, one ID: the PNG is ambiguous, drop both
         if dup.any():
             for n in set(index.path[dup]): (b.dst/n).unlink(missing_ok=True)
             for p, i in zip(index.src[dup], index.ID[dup]): b.skip(p, f'duplicate SOPInstanceUID {i}')
             index = index[~dup]
         if labels is not None:
-            index = index.merge(labels, on='ID', how='left')
-            for s in ICH_LABELS: index[s] = index[s].astype('Int64')
+            lab = labels.set_index('ID').reindex(index.ID)          # columns added in place: no copy of the index
+            for s in ICH_LABELS: index[s] = lab[s].astype('Int64').to_numpy()
+            del lab
         cols = ['ID', 'path', 'PatientID', 'StudyInstanceUID', 'SeriesInstanceUID', 'z'] + (ICH_LABELS if labels is not None else [])
         index = index[cols + ['src', 'rows', 'cols', 'pxrepr_fixed'] + extra]
         index['windows'] = DICOM if own else ','.join(f'{w.level:g}/{w.width:g}' for w in (wins[:1] if neighbours else wins))

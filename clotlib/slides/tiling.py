@@ -100,7 +100,7 @@ def tile_slide(path:str|Path, # slide file
             for k, (r, why) in enumerate(ex.map(one, todo), 1):
                 if why: stats[why.replace(' ', '_')] += 1
                 else: rows += r; stats['kept'] += 1
-                if k % TRIM_EVERY == 0: trim_heap()                          # memory flat in the slide's area (see `trim_heap`)
+                if TRIM_EVERY and k % TRIM_EVERY == 0: trim_heap()                          # memory flat in the slide's area (see `trim_heap`)
     if not rows: raise ValueError(f"no tissue tiles: {stats['grid']} tiles, {stats['background']} background, "
                                   f"{stats['low_contrast']} low contrast, {stats['little_tissue']} little tissue")
     _remove_stale(out, image_id, {Path(r['path']).name for r in rows})

@@ -4,7 +4,7 @@
 
 # %% ../nbs/83_scale.ipynb #902bcad9
 from __future__ import annotations
-import os, sys, json, math, time, shutil, hashlib, tempfile, subprocess
+import os, sys, json, math, time, shutil, hashlib, tempfile, warnings, subprocess
 from pathlib import Path
 import numpy as np
 
@@ -60,7 +60,8 @@ def replicate_dicoms(dst:str|Path, # the Kaggle folder to write (stage_2_train/ 
     dst = Path(dst); (dst/'stage_2_train').mkdir(parents=True, exist_ok=True)
     tpl = []
     for f in sorted(Path(template).rglob('*.dcm')):
-        ds = pydicom.dcmread(f, stop_before_pixels=True)
+        with warnings.catch_warnings():                 # phantom IDs are not dotted UIDs: pydicom says so for each file
+            warnings.simplefilter('ignore'); ds = pydicom.dcmread(f, stop_before_pixels=True)
         tpl.append((f.read_bytes(), [str(ds.get(k, '')) for k in ('SOPInstanceUID', 'SeriesInstanceUID', 'StudyInstanceUID', 'PatientID')]))
     if not tpl: raise FileNotFoundError(f'no .dcm files under {template}')
     with open(dst/'stage_2_train.csv', 'w') as lab:
@@ -288,9 +289,9 @@ def scale_labels(tmp:Path, # scratch folder
                 ) -> dict:
     "`read_labels` on a label file of `n` slices, read whole (as before) and in blocks (now): seconds and peak memory, each in a fresh process."
     tmp = Path(tmp); tmp.mkdir(parents=True, exist_ok=True); csv = _label_file(tmp/'labels.csv', n)
-    code = ('import sys, time, resource; from clotlib.ct.dicom import read_labels; t0 = time.perf_counter(); '
+    code = ('import os, sys, time; from clotlib.ct.dicom import read_labels; from clotlib.scale import _hwm_mb; t0 = time.perf_counter(); '
             'x = read_labels(sys.argv[1], lines=None if sys.argv[2] == "0" else int(sys.argv[2])); '
-            'print(len(x), time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)')
+            'print(len(x), time.perf_counter() - t0, _hwm_mb(os.getpid()))')   # VmHWM: ru_maxrss would count the forked parent's pages
     out = {}
     for name, lines in (('whole file', 0), ('blocks of 5,000 lines', 5_000)):
         k, secs, rss = subprocess.run([sys.executable, '-c', code, str(csv), str(lines)], capture_output=True, text=True, check=True).stdout.split()

@@ -105,7 +105,7 @@ RSNA_STAGE1_COUNTS = dict(images=674_258, epidural=2_761, intraparenchymal=32_56
                           subarachnoid=32_122, subdural=42_496, any=97_103)
 RSNA_PREVALENCE = {k: RSNA_STAGE1_COUNTS[k]/RSNA_STAGE1_COUNTS['images'] for k in ICH_LABELS}   # fraction of images
 
-# %% ../nbs/03_reference.ipynb #e4a9dcb2
+# %% ../nbs/03_reference.ipynb #b68031c0
 FULL_DATA = dict(strip_slides=754, strip_gb=395, rsna_train=752_803, rsna_test=121_232, rsna_gb=450)   # SOURCES['kaggle_data']
 GPU_TRAIN_RATES = dict(card='NVIDIA RTX 3090, AMP, channels-last (timm benchmark)', size=224,
                        rates=dict(resnet18=3_482, resnext50_32x4d=1_001))   # training images/s; SOURCES['timm_train_bench']

@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 import numpy as np
 import pandas as pd
+import torch
+from fastcore.basics import AttrDict
 from fastai.vision.all import (RandTransform, PILImage, DataBlock, ImageBlock, CategoryBlock, MultiCategoryBlock,
                                ColReader, ColSplitter, Resize, Normalize, imagenet_stats)
 from fastai.callback.data import WeightedDL
@@ -19,7 +21,7 @@ from ..splits import patient_split, upsample
 
 # %% auto #0
 __all__ = ['SPLITS', 'read_table', 'check_images', 'add_split', 'input_record', 'AlbumentationsTransform', 'default_augs',
-           'sample_weights', 'make_dls']
+           'sample_weights', 'accel_options', 'make_dls']
 
 # %% ../../nbs/50_learn.data.ipynb #d3643a50
 def _bad_path(p) -> str|None:
@@ -151,6 +153,27 @@ def sample_weights(df:pd.DataFrame, # training rows
     freq = y.map(y.value_counts(normalize=True))
     return (1/freq).to_numpy(float)
 
+# %% ../../nbs/50_learn.data.ipynb #accel002
+def accel_options(device=None, # 'cuda', 'cpu' or a torch.device (default: CUDA when there is one)
+                  num_workers:int|None=None, # loader processes (default: from the cores, as above)
+                  fp16:bool=True, # mixed precision (CUDA only)
+                  channels_last:bool=True, # model and batches in the channels_last memory format (CUDA only)
+                  compile:bool=False, # `torch.compile` the model (CUDA only; elsewhere skipped, with a note)
+                  predict:bool=False, # the loader of prediction (CPU default: one decoding process)
+                  cores:int|None=None # CPU cores this process may use (default: counted)
+                 ) -> AttrDict:
+    "Loader processes, pinned memory, persistent workers, mixed precision, channels_last, cuDNN autotuning and torch.compile for `device`."
+    dev = torch.device(device if device is not None else 'cuda' if torch.cuda.is_available() else 'cpu').type
+    gpu = dev == 'cuda'
+    if cores is None: cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    if num_workers is None:
+        if gpu: num_workers = min(cores//int(os.environ.get('LOCAL_WORLD_SIZE', 1)) - 1, 8)
+        else: num_workers = min(1, cores - 1) if predict else min(4, cores//2)
+    num_workers = max(int(num_workers), 0)
+    return AttrDict(device=dev, num_workers=num_workers, pin_memory=gpu, persistent_workers=num_workers > 0,
+                    fp16=bool(fp16 and gpu), channels_last=bool(channels_last and gpu), compile=bool(compile and gpu),
+                    cudnn_benchmark=gpu, notes=[f'torch.compile runs on CUDA only: skipped on {dev}'] if compile and not gpu else [])
+
 # %% ../../nbs/50_learn.data.ipynb #d99b791a
 def make_dls(df:pd.DataFrame, # table with `path` and a `split` column (train/valid[/test])
              root:str|Path, # folder the paths are relative to
@@ -160,7 +183,7 @@ def make_dls(df:pd.DataFrame, # table with `path` and a `split` column (train/va
              augs='default', # 'default', None (no augmentation), or an albumentations pipeline
              weighted:bool=False, # weighted sampling of training rows (`sample_weights`)
              upsample_epidural:int=1, # repeat epidural-positive training slices this many times (ich)
-             num_workers:int|None=None, # loader processes (default: half the cores, at most 4)
+             num_workers:int|None=None, # loader processes (default: `accel_options`'s, from the cores)
              seed:int=0, # seed for the augmentations and the shuffling
              device=None # torch device (default: fastai's choice)
             ):
@@ -180,8 +203,8 @@ def make_dls(df:pd.DataFrame, # table with `path` and a `split` column (train/va
     dblock = DataBlock(blocks=(ImageBlock, yb), get_x=ColReader('path', pref=f'{Path(root)}{os.sep}'), get_y=gy,
                        splitter=ColSplitter('is_valid'), item_tfms=item_tfms,
                        batch_tfms=[Normalize.from_stats(*imagenet_stats)])
-    if num_workers is None: num_workers = min(4, (os.cpu_count() or 2)//2)
-    kw = dict(bs=bs, num_workers=num_workers, seed=seed, device=device)
+    acc = accel_options(device, num_workers)            # pinned memory on CUDA
+    kw = dict(bs=bs, num_workers=acc.num_workers, pin_memory=acc.pin_memory, seed=seed, device=device)
     if weighted:
         w = np.ones(len(df)); tr = (~df.is_valid).to_numpy()
         w[tr] = sample_weights(df[tr], task)

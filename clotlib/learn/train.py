@@ -14,19 +14,20 @@ from torch import nn
 from fastai.learner import Metric
 from fastai.callback.core import Callback
 from fastai.callback.tracker import TrackerCallback, EarlyStoppingCallback, ReduceLROnPlateau
+from fastai.callback.fp16 import MixedPrecision
 from fastcore.meta import delegates
 from ..core import seed_everything, write_csv, atomic_write, atomic_dir, small_figure, safe_name, NothingDone, BatchError, one_line, check_arg
 from ..ensemble import CAL_METHODS, calibrate_model
 from ..reference import CLOT_CLASSES, ICH_LABELS, task_spec
 from ..metrics import probs, competition_score, mean_auc
-from .data import read_table, check_images, add_split, make_dls, input_record
+from .data import read_table, check_images, add_split, make_dls, input_record, accel_options
 from .models import create_learner, save_bundle, load_bundle, body_weights, BUNDLE_CONFIG
 
 # %% auto #0
 __all__ = ['LOSSES', 'SCHEDULES', 'NORM', 'TaskMetric', 'make_loss', 'make_opt', 'StepDecay', 'NanLoss', 'NanStop', 'BestWeights',
-           'fit', 'history_frame', 'plot_history', 'init_bias', 'train', 'write_model_folder', 'table_for',
-           'check_windows', 'predict_table', 'patient_probs', 'load_trusted_learner', 'train_cmd', 'submission',
-           'is_fastai_pickle', 'predict_pickle_cmd']
+           'fit', 'ChannelsLastBatches', 'accelerated', 'history_frame', 'plot_history', 'init_bias', 'train',
+           'write_model_folder', 'table_for', 'check_windows', 'predict_table', 'patient_probs', 'load_trusted_learner',
+           'train_cmd', 'submission', 'is_fastai_pickle', 'predict_pickle_cmd']
 
 # %% ../../nbs/52_learn.train.ipynb #5910549d
 class TaskMetric(Metric):
@@ -146,6 +147,32 @@ def fit(learn, # a Learner from `create_learner`
     else: _fit()
     return learn
 
+# %% ../../nbs/52_learn.train.ipynb #accel102
+class ChannelsLastBatches(Callback):
+    "Image batches (4-d inputs) in the `channels_last` memory format, for a model in that format (faster convolutions on CUDA)."
+    order = -1
+    def before_batch(self):
+        self.learn.xb = tuple(x.contiguous(memory_format=torch.channels_last) if getattr(x, 'ndim', 0) == 4 else x for x in self.xb)
+
+# %% ../../nbs/52_learn.train.ipynb #accel103
+@contextlib.contextmanager
+def accelerated(learn, # a fastai Learner
+                acc:dict # from `clotlib.learn.data.accel_options`
+               ):
+    "Within: `learn` with what `acc` asks (mixed precision, channels_last, cuDNN autotuning, torch.compile); after: float32, contiguous."
+    for note in acc['notes']: warnings.warn(note)
+    cbs = ([MixedPrecision()] if acc['fp16'] else []) + ([ChannelsLastBatches()] if acc['channels_last'] else [])
+    bench = torch.backends.cudnn.benchmark
+    learn.add_cbs(cbs)
+    if acc['channels_last']: learn.model.to(memory_format=torch.channels_last)
+    if acc['compile']: learn.model.compile()
+    torch.backends.cudnn.benchmark = bench or acc['cudnn_benchmark']
+    try: yield learn
+    finally:
+        torch.backends.cudnn.benchmark = bench
+        learn.remove_cbs(cbs)
+        if acc['channels_last']: learn.model.to(memory_format=torch.contiguous_format)
+
 # %% ../../nbs/52_learn.train.ipynb #aa619e08
 def history_frame(learn # a fitted fastai Learner
                  ) -> pd.DataFrame:
@@ -209,7 +236,9 @@ def train(data:str|Path, # output folder of `clotlib tile` (clot) or `clotlib wi
           patience:int|None=None, # early stopping after this many epochs without improvement
           monitor:str|None=None, # value for early stopping / best epoch (default: the competition score)
           fp16:bool=True, # mixed precision (used on GPU only)
-          num_workers:int|None=None, # loader processes (default: half the cores, at most 4)
+          channels_last:bool=True, # model and batches in the channels_last memory format (used on GPU only)
+          compile:bool=False, # torch.compile the model (GPU only; its first batches take a minute or more to compile)
+          num_workers:int|None=None, # loader processes (default: from the cores, see `accel_options`)
           windows:str|None=None, # CT windows the images were made with (recorded in config.json; default: DATA/index.csv's)
           calibrate:str='auto', # calibration fitted on the validation rows, stored in config.json, applied by `predict`: 'temperature', 'platt', 'none'; 'auto': temperature (ich), none (clot)
           out:str|Path|None=None, # model folder, replaced whole at the end (None: write nothing)
@@ -223,6 +252,7 @@ def train(data:str|Path, # output folder of `clotlib tile` (clot) or `clotlib wi
     spec, data = task_spec(task), Path(os.path.abspath(data))
     check_arg('calibrate', calibrate, choices=('auto',) + CAL_METHODS)
     if isinstance(augs, str) and augs.lower() == 'none': augs = None
+    acc = accel_options(None, num_workers, fp16, channels_last, compile)      # what the GPU (if any) gets: one place
     with contextlib.ExitStack() as run:
         # the lock on `out` and the check that it can be written come first: a second run is refused before any work
         tmp = run.enter_context(atomic_dir(out, 'clotlib train', wait)) if out is not None and rank_distrib() == 0 else None
@@ -235,7 +265,7 @@ def train(data:str|Path, # output folder of `clotlib tile` (clot) or `clotlib wi
         if max_train is not None:                   # the rest of the training rows: 'unused' in split.csv
             check_arg('max_train', max_train, lo=1, integer=True)
             df.loc[df[df.split == 'train'].sample(frac=1, random_state=seed).index[max_train:], 'split'] = 'unused'
-        dls = make_dls(df, data, task, size, bs, augs, weighted, upsample_epidural, num_workers, seed)
+        dls = make_dls(df, data, task, size, bs, augs, weighted, upsample_epidural, acc.num_workers, seed)
         if weights is not None and Path(weights).is_dir():        # a model folder: start from its body
             weights = str(body_weights(weights, Path(run.enter_context(tempfile.TemporaryDirectory()))/'body.safetensors', arch))
         mon = monitor or ('strip_log_loss' if task == 'clot' else 'rsna_log_loss')
@@ -246,12 +276,11 @@ def train(data:str|Path, # output folder of `clotlib tile` (clot) or `clotlib wi
                                metrics=metrics, cbs=cbs, wd=wd, path=os.path.abspath(out) if out is not None else '.')
         learn.pretrained_body = bool(pretrained or weights)
         if hasattr(learn.loss_func, 'to'): learn.loss_func.to(dls.device)
-        if fp16 and torch.cuda.is_available(): learn.to_fp16()
         if spec['multi'] and loss in ('auto', 'bce'): init_bias(learn.model, df[df.split == 'train'][spec['labels']].mean().to_numpy())
         with contextlib.ExitStack() as st:
             if not progress: st.enter_context(learn.no_bar()); st.enter_context(learn.no_logging())
+            st.enter_context(accelerated(learn, acc))
             fit(learn, epochs, lr, sched)
-        if fp16 and torch.cuda.is_available(): learn.to_fp32()
         learn.history, learn.table, learn.skipped = history_frame(learn), df, skipped
         best = learn.cbs.filter(lambda c: isinstance(c, BestWeights))[0]
         learn.best_epoch, learn.calibration = best.best_epoch, None
@@ -358,9 +387,10 @@ def predict_table(model:str|Path|tuple, # a model folder, or (model, config) fro
                   root:str|Path|None=None, # folder the paths are relative to (when `src` is a DataFrame)
                   task:str|None=None, # default: the model's task
                   bs:int=64, # batch size
-                  num_workers:int|None=None, # decoding processes (default: 1 when there are 2+ cores)
+                  num_workers:int|None=None, # decoding processes (default: `accel_options`'s: on CPU 1 when there are 2+ cores)
                   embeddings:bool=True, # also return the penultimate embeddings
-                  device:str|None=None # 'cpu', 'cuda', ... (default: GPU if there is one)
+                  device:str|None=None, # 'cpu', 'cuda', ... (default: GPU if there is one)
+                  fp16:bool=True # mixed precision (used on GPU only)
                  ) -> tuple[pd.DataFrame, np.ndarray|None, pd.DataFrame]:
     "Per-image probabilities (one column per label), embeddings `(N, nf)` and the skipped images, from the pickle-free bundle."
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
@@ -371,18 +401,25 @@ def predict_table(model:str|Path|tuple, # a model folder, or (model, config) fro
     check_windows(cfg, df, src if not isinstance(src, pd.DataFrame) else root)
     df, skipped = check_images(df, root)
     df = df.drop(columns=[c for c in cfg['labels'] if c in df])      # probabilities replace any label columns
-    if num_workers is None: num_workers = 1 if (os.cpu_count() or 1) > 1 else 0
+    acc = accel_options(device, num_workers, fp16, predict=True)       # on CUDA: pinned memory, channels_last, float16 autocast
     ds = _ImageRows([root/p for p in df.path], cfg['size'], cfg['mean'], cfg['std'], cfg['model'].get('in_chans', 3))
-    dl = torch.utils.data.DataLoader(ds, batch_size=bs, num_workers=num_workers, persistent_workers=False)
+    dl = torch.utils.data.DataLoader(ds, batch_size=bs, num_workers=acc.num_workers, pin_memory=acc.pin_memory,
+                                     persistent_workers=acc.persistent_workers)
+    fmt = torch.channels_last if acc.channels_last else torch.contiguous_format
+    amp = partial(torch.autocast, 'cuda', dtype=torch.float16) if acc.fp16 else contextlib.nullcontext
     P, E = [], []
-    for xb in dl:
-        xb = xb.to(device)
-        h = m[0](xb)
-        e = h
-        for layer in m[1][:-1]: e = layer(e)
-        out = m[1][-1](e)
-        P.append(probs(task, out).cpu().numpy())
-        if embeddings: E.append(e.float().cpu().numpy())
+    if acc.channels_last: m.to(memory_format=fmt)
+    try:
+        for xb in dl:
+            xb = xb.to(device, non_blocking=acc.pin_memory).contiguous(memory_format=fmt)
+            with amp():
+                e = m[0](xb)
+                for layer in m[1][:-1]: e = layer(e)
+                out = m[1][-1](e)
+            P.append(probs(task, out.float()).cpu().numpy())
+            if embeddings: E.append(e.float().cpu().numpy())
+    finally:
+        if acc.channels_last: m.to(memory_format=torch.contiguous_format)     # the caller's model as it came
     nl = len(cfg['labels'])
     p = np.concatenate(P) if P else np.zeros((0, nl), np.float32)
     res = pd.concat([df.reset_index(drop=True), pd.DataFrame(p, columns=cfg['labels'])], axis=1)
@@ -413,7 +450,7 @@ def load_trusted_learner(path:str|Path, # model.pkl, or a model folder holding o
 def train_cmd(task:str, # 'clot' (STRIP AI tiles) or 'ich' (RSNA slices)
               data:str, # output folder of `clotlib tile` (clot) or `clotlib window` (ich)
               out:str='model_out', # model folder, replaced whole at the end
-              workers:int|None=None, # loader processes (default: half the cores, at most 4)
+              workers:int|None=None, # loader processes (default: from the cores, see `accel_options`)
               **kwargs) -> str:
     "`clotlib train {clot,ich} DATA --arch NAME`: fine-tune and write the model folder; returns a summary line."
     from fastai.torch_core import rank_distrib

@@ -10,7 +10,8 @@ import numpy as np
 from .slides.tissue import TILE_SIZE, MIN_TISSUE
 
 # %% auto #0
-__all__ = ['rate', 'bench_ct', 'bench_slides', 'bench_loader', 'bench_cmd']
+__all__ = ['rate', 'bench_ct', 'tree_rss_mb', 'bench_slide', 'bench_slides', 'train_timer', 'synthetic_pngs', 'bench_loader',
+           'bench_cmd']
 
 # %% ../nbs/82_bench.ipynb #7e3581b5
 def rate(f, # function of one item
@@ -112,7 +113,7 @@ def _best(f, repeat:int=3) -> float:
         t0 = time.perf_counter(); f(); best = min(best, time.perf_counter() - t0)
     return best
 
-def _tree_rss_mb(proc) -> float:
+def tree_rss_mb(proc) -> float:
     "Resident memory of a process and all its descendants, in MB (0 once it is gone)."
     import psutil
     try: procs = [proc] + proc.children(recursive=True)
@@ -131,12 +132,12 @@ def _tile_subprocess(src, dst, size=TILE_SIZE, workers=None):
     t0 = time.perf_counter()
     proc, peak = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True), 0.
     while proc.poll() is None:                      # sample the whole tree (parent + workers) every 20 ms
-        peak = max(peak, _tree_rss_mb(proc)); time.sleep(0.02)
+        peak = max(peak, tree_rss_mb(proc)); time.sleep(0.02)
     secs = time.perf_counter() - t0
     if proc.returncode: raise RuntimeError(f'clotlib tile failed: {proc.stderr.read()[-500:]}')
     return secs, len(pd.read_csv(Path(dst)/'tiles.csv')), peak
 
-def _bench_slide(dest, longest:int, tissue:float=0.2, aspect:float=0.75, seed:int=0) -> Path:
+def bench_slide(dest, longest:int, tissue:float=0.2, aspect:float=0.75, seed:int=0) -> Path:
     "A Kaggle folder with one phantom slide of `longest` px, short/long side near `aspect`, tissue near `tissue` (the first such layout from `seed` on)."
     from clotlib.phantoms.slides import phantom_table, slide_layout, render_slide
     from clotlib.core import write_csv
@@ -159,7 +160,7 @@ def bench_slides(out:str|Path|None=None, # scratch folder (default: a temporary 
         res = dict(benchmark='slides', tile_size=size, unit='seconds', slides={})
         for n in sizes:
             d = tmp/f'single_{n}'
-            path = _bench_slide(d, n, tissue)
+            path = bench_slide(d, n, tissue)
             W, H = _dims(path)
             row = dict(width=W, height=H, gigapixels=round(W*H/1e9, 3), file_mb=round(path.stat().st_size/1e6, 1),
                        tissue=round(_mask_step(path, size), 3))
@@ -189,7 +190,7 @@ def _dims(path) -> tuple:
     with Slide(path) as s: return s.dimensions
 
 # %% ../nbs/82_bench.ipynb #50d417fb
-def _train_timer():
+def train_timer():
     "A fastai callback adding up the seconds and items of the training phase of each epoch (validation excluded)."
     from fastai.callback.core import Callback       # fastai loads only for this benchmark
     class _TrainTimer(Callback):
@@ -201,7 +202,7 @@ def _train_timer():
     return _TrainTimer()
 
 # %% ../nbs/82_bench.ipynb #13912fed
-def _synthetic_pngs(folder:Path, n:int, size:int, seed:int=0):
+def synthetic_pngs(folder:Path, n:int, size:int, seed:int=0):
     "Write `n` smooth random RGB PNGs and a tiles.csv for them (two classes, two patients per class)."
     import cv2, pandas as pd
     from clotlib.core import write_csv
@@ -241,7 +242,7 @@ def bench_loader(out:str|Path|None=None, # scratch folder (default: temporary, r
     tmp.mkdir(parents=True, exist_ok=True)
     try:
         seed_everything(0)
-        df = _synthetic_pngs(tmp, n, size)
+        df = synthetic_pngs(tmp, n, size)
         df['split'] = np.where(np.arange(n) < n - bs, 'train', 'valid')
         dls = make_dls(df, tmp, 'clot', size, bs, num_workers=num_workers, seed=0)
         X = torch.randn(n - bs, 3, size, size); Y = torch.randint(0, 2, (n - bs,))
@@ -249,7 +250,7 @@ def bench_loader(out:str|Path|None=None, # scratch folder (default: temporary, r
                           DataLoader(list(zip(X[:bs], Y[:bs])), bs=bs))
         model = create_model(arch, 2)
         def train_rate(d):
-            timer = _train_timer()
+            timer = train_timer()
             learn = Learner(d, model, loss_func=CrossEntropyLossFlat(), cbs=timer)
             with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4)
             return timer.n/timer.secs

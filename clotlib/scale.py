@@ -30,13 +30,13 @@ def measure(args:list, # `clotlib` arguments, e.g. ['window', SRC, DST]
            ) -> dict:
     "Run `clotlib ARGS` in a fresh process: wall seconds, peak RSS of its main process and of its whole process tree (MB), its summary line."
     import psutil
-    from clotlib.bench import _tree_rss_mb
+    from clotlib.bench import tree_rss_mb
     cmd = [sys.executable, '-c', 'from clotlib.cli import main; raise SystemExit(main())'] + [str(a) for a in args]
     t0 = time.perf_counter()
     proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
     main = tree = 0.
     while proc.poll() is None:                       # sampled every 20 ms; the main process's own peak is exact (VmHWM)
-        main, tree = max(main, _hwm_mb(proc.pid)), max(tree, _tree_rss_mb(proc)); time.sleep(0.02)
+        main, tree = max(main, _hwm_mb(proc.pid)), max(tree, tree_rss_mb(proc)); time.sleep(0.02)
     secs, err = time.perf_counter() - t0, proc.stderr.read()
     if proc.returncode: raise RuntimeError(f'clotlib {" ".join(map(str, args))} failed ({proc.returncode}): {err.strip()[-600:]}')
     return dict(seconds=round(secs, 2), main_rss_mb=round(main, 1), tree_rss_mb=round(max(tree, main), 1),
@@ -130,8 +130,8 @@ def scale_window(tmp:Path, # scratch folder
 # %% ../nbs/83_scale.ipynb #c3be05d7
 def _tissue_slide(dest:Path, gigapixels:float, tissue:float=0.2) -> Path:
     "A single-resolution JPEG TIFF phantom of about `gigapixels` (3:4) with about `tissue` tissue."
-    from clotlib.bench import _bench_slide
-    return _bench_slide(dest, int(math.sqrt(gigapixels*1e9/0.75)), tissue)
+    from clotlib.bench import bench_slide
+    return bench_slide(dest, int(math.sqrt(gigapixels*1e9/0.75)), tissue)
 
 def scale_tile(tmp:Path, # scratch folder
                gigapixels:tuple=SIZES['full']['tile'], # slide sizes
@@ -183,13 +183,13 @@ def scale_loader(tmp:Path, # scratch folder
                 ) -> dict:
     "Images/s on one CPU core: PNG decode from files and from a tar shard, the training loader (decode + augmentations + batching) as `train` builds it; CPU training rate."
     import cv2, torch
-    from clotlib.bench import _synthetic_pngs, rate, _train_timer
+    from clotlib.bench import synthetic_pngs, rate, train_timer
     from clotlib.learn.data import make_dls
     from clotlib.learn.models import create_model
     from fastai.learner import Learner
     from fastai.losses import CrossEntropyLossFlat
     tmp = Path(tmp); tmp.mkdir(parents=True, exist_ok=True)
-    df = _synthetic_pngs(tmp, n, size); df['split'] = 'train'; df.loc[df.index[:bs], 'split'] = 'valid'
+    df = synthetic_pngs(tmp, n, size); df['split'] = 'train'; df.loc[df.index[:bs], 'split'] = 'valid'
     paths = [str(tmp/p) for p in df.path]
     shard = _tar_shard(paths, tmp/'shard.tar')
     threads = torch.get_num_threads(); torch.set_num_threads(1); cv2.setNumThreads(1)
@@ -204,7 +204,7 @@ def scale_loader(tmp:Path, # scratch folder
         one_pass()                                                   # warm-up
         t0 = time.perf_counter(); k = one_pass(); loader = k/(time.perf_counter() - t0)
     finally: torch.set_num_threads(threads); cv2.setNumThreads(-1)
-    timer = _train_timer()                                           # all cores: what this machine trains at
+    timer = train_timer()                                           # all cores: what this machine trains at
     learn = Learner(dls, create_model(arch, 2), loss_func=CrossEntropyLossFlat(), cbs=timer)
     with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4)
     from clotlib.reference import GPU_TRAIN_RATES

@@ -28,6 +28,27 @@ def _args(argv=None):
     p.add_argument('--quick', action='store_true', help='tiny sizes (one torch thread on CPU): checks the script in under two minutes on two cores')
     return p.parse_args(argv)
 
+def _tile(job):
+    "One smooth random RGB tile (noise on an upsampled coarse pattern), seeded by its number, written as PNG."
+    import numpy as np
+    from PIL import Image
+    path, i, size, seed = job
+    rng = np.random.default_rng([seed, i])
+    coarse = Image.fromarray(rng.integers(0, 256, (max(size//16, 2),)*2 + (3,), dtype=np.uint8)).resize((size, size), Image.BICUBIC)
+    Image.fromarray(np.clip(np.asarray(coarse, int) + rng.integers(-8, 9, (size, size, 3)), 0, 255).astype(np.uint8)).save(path)
+
+def tiles(folder:Path, n:int, size:int, seed:int=0, workers:int=1):
+    "Write `n` tiles and their tiles.csv (two classes, four patients), in `workers` processes."
+    import pandas as pd
+    from concurrent.futures import ProcessPoolExecutor
+    jobs = [(folder/f'im{i:05d}.png', i, size, seed) for i in range(n)]
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as ex: list(ex.map(_tile, jobs, chunksize=64))
+    else: list(map(_tile, jobs))
+    df = pd.DataFrame([dict(image_id=f'p{i % 4}_{i}', path=f'im{i:05d}.png', label=('CE', 'LAA')[i % 2], patient_id=f'p{i % 4}') for i in range(n)])
+    df.to_csv(folder/'tiles.csv', index=False)
+    return df
+
 def _clock(skip:int, cuda:bool):
     "A fastai callback: steady-state images/s of each training epoch, from its `skip`-th batch on (and of the whole epoch)."
     import torch
@@ -96,7 +117,6 @@ def main(argv=None) -> dict:
     a = _args(argv)
     t_start = time.perf_counter()
     import numpy as np, torch
-    from clotlib.bench import _synthetic_pngs
     from clotlib.learn.data import accel_options
     from clotlib.learn.train import train
     q = a.quick
@@ -112,7 +132,7 @@ def main(argv=None) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix='clotlib-gpu-bench-'))
     try:
         t0 = time.perf_counter()
-        df = _synthetic_pngs(tmp, a.images + 2*a.bs, a.size)            # smooth random RGB tiles, two classes
+        df = tiles(tmp, a.images + 2*a.bs, a.size, workers=max(acc.num_workers, 1))
         df['split'] = np.where(np.arange(len(df)) < a.images, 'train', 'valid')
         made = time.perf_counter() - t0
         results = {arch: bench_arch(arch, df, tmp, a, acc, dev) for arch in a.archs.split(',')}

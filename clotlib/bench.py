@@ -10,8 +10,8 @@ import numpy as np
 from .slides.tissue import TILE_SIZE, MIN_TISSUE
 
 # %% auto #0
-__all__ = ['rate', 'bench_ct', 'tree_rss_mb', 'bench_slide', 'bench_slides', 'train_timer', 'synthetic_pngs', 'bench_loader',
-           'bench_cmd']
+__all__ = ['rate', 'bench_ct', 'clotlib_cmd', 'tree_rss_mb', 'phantom_series', 'bench_slide', 'bench_slides', 'train_timer',
+           'synthetic_pngs', 'bench_loader', 'bench_cmd']
 
 # %% ../nbs/82_bench.ipynb #7e3581b5
 def rate(f, # function of one item
@@ -113,6 +113,11 @@ def _best(f, repeat:int=3) -> float:
         t0 = time.perf_counter(); f(); best = min(best, time.perf_counter() - t0)
     return best
 
+def clotlib_cmd(args:list # `clotlib` arguments, e.g. ['tile', SRC, DST]
+               ) -> list:
+    "The command line that runs `clotlib ARGS` in a fresh process of this Python (installed script or not)."
+    return [sys.executable, '-c', 'from clotlib.cli import main; raise SystemExit(main())'] + [str(a) for a in args]
+
 def tree_rss_mb(proc) -> float:
     "Resident memory of a process and all its descendants, in MB (0 once it is gone)."
     import psutil
@@ -127,8 +132,7 @@ def tree_rss_mb(proc) -> float:
 def _tile_subprocess(src, dst, size=TILE_SIZE, workers=None):
     "Run `clotlib tile` in a fresh process; returns (seconds, tiles written, peak RSS in MB summed over its process tree)."
     import psutil, pandas as pd
-    cmd = [sys.executable, '-c', 'from clotlib.cli import main; raise SystemExit(main())', 'tile', str(src), str(dst),
-           '--size', str(size)] + (['--workers', str(workers)] if workers is not None else [])
+    cmd = clotlib_cmd(['tile', src, dst, '--size', size] + (['--workers', workers] if workers is not None else []))
     t0 = time.perf_counter()
     proc, peak = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True), 0.
     while proc.poll() is None:                      # sample the whole tree (parent + workers) every 20 ms
@@ -136,6 +140,14 @@ def _tile_subprocess(src, dst, size=TILE_SIZE, workers=None):
     secs = time.perf_counter() - t0
     if proc.returncode: raise RuntimeError(f'clotlib tile failed: {proc.stderr.read()[-500:]}')
     return secs, len(pd.read_csv(Path(dst)/'tiles.csv')), peak
+
+def phantom_series(dest, # folder for a Kaggle-layout phantom CT (its DICOMs land in DEST/stage_2_train)
+                   matrix:int|None=None # rows/columns of the slices (None: 512)
+                  ) -> Path:
+    "One phantom CT series (24 slices, no quirks): a template that scale benchmarks replicate; returns its DICOM folder."
+    from clotlib.phantoms.ct import make_phantom_ct
+    make_phantom_ct(dest, studies=1, seed=0, slices=24, quirks=False, matrix=matrix, workers=0, progress=False)
+    return Path(dest)/'stage_2_train'
 
 def bench_slide(dest, longest:int, tissue:float=0.2, aspect:float=0.75, seed:int=0) -> Path:
     "A Kaggle folder with one phantom slide of `longest` px, short/long side near `aspect`, tissue near `tissue` (the first such layout from `seed` on)."

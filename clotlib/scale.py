@@ -7,6 +7,7 @@ from __future__ import annotations
 import os, sys, json, math, time, shutil, hashlib, tempfile, warnings, subprocess
 from pathlib import Path
 import numpy as np
+from .bench import phantom_series
 
 # %% auto #0
 __all__ = ['SIZES', 'MACHINES', 'measure', 'replicate_dicoms', 'scale_window', 'scale_tile', 'scale_loader', 'scale_predict',
@@ -30,8 +31,8 @@ def measure(args:list, # `clotlib` arguments, e.g. ['window', SRC, DST]
            ) -> dict:
     "Run `clotlib ARGS` in a fresh process: wall seconds, peak RSS of its main process and of its whole process tree (MB), its summary line."
     import psutil
-    from clotlib.bench import tree_rss_mb
-    cmd = [sys.executable, '-c', 'from clotlib.cli import main; raise SystemExit(main())'] + [str(a) for a in args]
+    from clotlib.bench import tree_rss_mb, clotlib_cmd
+    cmd = clotlib_cmd(args)
     t0 = time.perf_counter()
     proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
     main = tree = 0.
@@ -76,12 +77,6 @@ def replicate_dicoms(dst:str|Path, # the Kaggle folder to write (stage_2_train/ 
             lab.write(''.join(f'{new[0]}_{s},0\n' for s in ICH_LABELS))
     return dst
 
-def _phantom_series(dst:Path) -> Path:
-    "One phantom CT series (24 slices, 128 px, no quirks): the template `bench scale` replicates."
-    from clotlib.phantoms.ct import make_phantom_ct
-    make_phantom_ct(dst, studies=1, seed=0, slices=24, quirks=False, matrix=128, workers=0, progress=False)
-    return dst/'stage_2_train'
-
 # %% ../nbs/83_scale.ipynb #69e303c2
 def _from_cache(summary:str) -> int:
     "The `(N from cache)` count of a batch command's summary line."
@@ -96,7 +91,7 @@ def scale_window(tmp:Path, # scratch folder
                  workers:int|None=None # `window --workers` (default: all cores)
                 ) -> dict:
     "`clotlib window` on `sizes` replicated slices: first run, rerun from cache, rerun with 1% of the files changed."
-    tmp = Path(tmp); tpl = Path(template) if template else _phantom_series(tmp/'template')
+    tmp = Path(tmp); tpl = Path(template) if template else phantom_series(tmp/'template', 128)
     opts = ['--size', size] + (['--workers', workers] if workers is not None else [])
     base = replicate_dicoms(tmp/'ct_base', len(list(tpl.rglob('*.dcm'))), tpl)       # start-up cost: one template's worth
     b0 = measure(['window', base, tmp/'png_base'] + opts); b1 = measure(['window', base, tmp/'png_base'] + opts)
@@ -260,10 +255,9 @@ def real_size_costs(tmp:Path, # scratch folder
                     size:int=256 # `window --size`
                    ) -> dict:
     "What one full-size slice costs `clotlib window` (seconds, with all cores) and its PNG on disk."
-    from clotlib.phantoms.ct import make_phantom_ct
     tmp = Path(tmp)
     if dicoms is None:
-        make_phantom_ct(tmp/'tpl512', studies=1, seed=0, slices=24, quirks=False, workers=0, progress=False); dicoms = tmp/'tpl512'
+        dicoms = phantom_series(tmp/'tpl512')
     base = replicate_dicoms(tmp/'rs_base', len(list(Path(dicoms).rglob('*.dcm'))), dicoms)
     src = replicate_dicoms(tmp/'rs_src', n, dicoms)
     b = measure(['window', base, tmp/'rs_base_png', '--size', size]); m = measure(['window', src, tmp/'rs_png', '--size', size])
